@@ -1,0 +1,58 @@
+"""The ``bertstory`` command group.
+
+Each command lives in ``bertstory.commands.<name>``; this module only assembles them and
+turns :class:`~bertstory.errors.BertstoryError` into a one-line message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bertstory import __version__
+from bertstory.errors import BertstoryError
+
+
+class _Group(click.Group):
+    """A click group that reports :class:`BertstoryError` as one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BertstoryError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: finished inputs are saved; rerun the same command to resume.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bertstory")
+def cli() -> None:
+    """Tell the full story of a BERT-style encoder's attention heads.
+
+    \b
+    Examples:
+      bertstory analyze                       # embedded MiniLM, built-in corpus
+      bertstory analyze --model bert-base-uncased --corpus my.txt --estimator exact
+    """
+
+
+def _register() -> None:
+    from bertstory.commands.analyze import analyze
+
+    cli.add_command(analyze)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="bertstory")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

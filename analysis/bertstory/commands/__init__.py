@@ -1,0 +1,1 @@
+"""One sub-package per CLI command: its arguments as a dataclass and its click command."""
