@@ -42,8 +42,10 @@ def cli() -> None:
 
 def _register() -> None:
     from bertstory.commands.analyze import analyze
+    from bertstory.commands.report import report
 
     cli.add_command(analyze)
+    cli.add_command(report)
 
 
 _register()

@@ -1,0 +1,68 @@
+"""The two example inputs drawn on every head's page (figure 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bertstory.report.run import RunData
+
+TARGET_TOKENS = 14
+"""Preferred example length, tokens: long enough to show a pattern, short enough for readable labels."""
+MAX_TOKENS = 24
+"""Longest input considered as an example, tokens (longer ones only if nothing shorter exists)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example input and its maps: ``maps[view]`` is (L, H, n, n) for view in attention, local, global."""
+
+    input_id: str
+    tokens: list[str]
+    is_pair: bool
+    maps: dict[str, np.ndarray]
+
+
+def _is_pair(value) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def choose_examples(inputs: pd.DataFrame, count: int = 2) -> list[str]:
+    """Ids of up to ``count`` inputs: the single sentence and the pair nearest to
+    :data:`TARGET_TOKENS` tokens (ties: earlier id), then the next nearest of any kind."""
+    frame = pd.DataFrame(
+        {
+            "id": inputs["id"].astype(str),
+            "n": inputs["tokens"].map(len),
+            "pair": inputs["text_pair"].map(_is_pair) if "text_pair" in inputs else False,
+        }
+    )
+    frame["too_long"] = frame["n"] > MAX_TOKENS
+    frame["distance"] = (frame["n"] - TARGET_TOKENS).abs()
+    frame = frame.sort_values(["too_long", "distance", "id"], kind="stable")
+    chosen: list[str] = []
+    for pair in (False, True):
+        kind = frame[frame["pair"] == pair]
+        if len(kind) and len(chosen) < count:
+            chosen.append(kind["id"].iloc[0])
+    chosen += [i for i in frame["id"] if i not in chosen][: count - len(chosen)]
+    return chosen
+
+
+def load_examples(data: RunData, count: int = 2) -> list[Example]:
+    """Load the maps of the chosen example inputs (views attention, local, global)."""
+    rows = data.inputs.set_index(data.inputs["id"].astype(str))
+    examples = []
+    for input_id in choose_examples(data.inputs, count):
+        maps = data.maps(input_id)
+        examples.append(
+            Example(
+                input_id=input_id,
+                tokens=list(rows.loc[input_id, "tokens"]),
+                is_pair=_is_pair(rows.loc[input_id].get("text_pair")),
+                maps={view: maps[view] for view in ("attention", "local", "global")},
+            )
+        )
+    return examples

@@ -1,0 +1,137 @@
+"""Figure 6, one PNG per head: where the head looks in each view, and two example inputs.
+
+Drawing 72–144 figures is the report's slowest step, so :class:`HeadFigure` renders the
+parts every head shares (axes, ticks, token labels, colour bar) once and, per head, only
+draws its lines, bars, maps and title over a copy of that background (Agg blitting).
+Every panel therefore has a fixed scale, the same on all heads' pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import PowerNorm
+from matplotlib.figure import Figure
+from PIL import Image
+
+from bertstory.report import style
+from bertstory.report.examples import Example
+from bertstory.report.naming import CLASS_TITLES, CLASSES, VIEW_TITLES, VIEWS, head_name
+
+HEAD_DPI = 110
+"""Resolution of per-head PNGs (site only)."""
+MAP_GAMMA = 0.5
+"""Colour scale of the example maps: share of the row, power-law with this exponent so
+that broad rows (≈ 1/n per token) stay visible next to sharp ones."""
+
+
+def _token_label(token: str, limit: int = 10) -> str:
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+class HeadFigure:
+    """Per-head figure: (a) mean mass at relative offsets −5..+5 per view, (b) mean mass per
+    token class per view, then for each example the attention, local and global maps
+    (rows = queries, columns = keys / input tokens, colour = share of the row)."""
+
+    def __init__(self, positions: pd.DataFrame, heads: pd.DataFrame, examples: list[Example]) -> None:
+        """``positions``: :func:`bertstory.report.tables.positions`; ``heads``: the heads table."""
+        self.offsets = np.array(sorted(positions["offset"].unique()))
+        grid = positions.pivot_table(index=["layer", "head", "view"], columns="offset", values="mass")
+        self.profiles = {key: row.to_numpy(float) for key, row in grid.reindex(columns=self.offsets).iterrows()}
+        self.heads = heads.set_index(["layer", "head"])
+        self.examples = examples
+        max_n = max((len(e.tokens) for e in examples), default=1)
+        map_height = 1.0 + 0.11 * max_n
+        self.fig = Figure(figsize=(style.PAGE_WIDTH_IN, 2.3 + map_height * len(examples)), dpi=HEAD_DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        grid_spec = self.fig.add_gridspec(
+            1 + len(examples), 6, height_ratios=[2.0] + [map_height] * len(examples),
+            left=0.08, right=0.90, top=0.93, bottom=0.04, hspace=0.55, wspace=0.9,
+        )
+        self.title = self.fig.suptitle("", fontsize=10, fontweight="bold", animated=True)
+        self._profile_panel(self.fig.add_subplot(grid_spec[0, 0:3]))
+        self._class_panel(self.fig.add_subplot(grid_spec[0, 3:6]))
+        self.images = []
+        norm = PowerNorm(MAP_GAMMA, vmin=0.0, vmax=1.0)
+        map_axes = []
+        for row, example in enumerate(examples, start=1):
+            n = len(example.tokens)
+            labels = [_token_label(t) for t in example.tokens]
+            kind = "pair" if example.is_pair else "sentence"
+            for col, view in enumerate(VIEWS):
+                ax = self.fig.add_subplot(grid_spec[row, 2 * col: 2 * col + 2])
+                image = ax.imshow(np.zeros((n, n)), cmap=style.MAP_CMAP, norm=norm, interpolation="nearest",
+                                  animated=True)
+                ax.set_xticks(range(n), labels, rotation=90, fontsize=5)
+                ax.set_yticks(range(n), labels, fontsize=5)
+                ax.tick_params(length=0, pad=1)
+                if row == 1:
+                    ax.set_title(VIEW_TITLES[view], fontsize=8)
+                ax.set_xlabel("input token (key)", fontsize=7)
+                if col == 0:
+                    ax.set_ylabel(f"input {example.input_id} ({kind})\nquery", fontsize=7)
+                self.images.append((row - 1, view, image))
+                map_axes.append(ax)
+        if map_axes:
+            top, bottom = map_axes[0].get_position().y1, map_axes[-1].get_position().y0
+            bar_ax = self.fig.add_axes((0.92, bottom, 0.012, top - bottom))
+            self.fig.colorbar(self.images[0][2], cax=bar_ax, label="share of the query's row")
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _profile_panel(self, ax) -> None:
+        self.lines = {
+            view: ax.plot(self.offsets, np.zeros(len(self.offsets)), "o-", markersize=3, color=style.VIEW_COLORS[view],
+                          label=VIEW_TITLES[view], animated=True)[0]
+            for view in VIEWS
+        }
+        ax.axvline(0, color="0.85", linewidth=0.6, zorder=0)
+        ax.set_xticks(self.offsets)
+        ax.set_xlim(self.offsets[0] - 0.5, self.offsets[-1] + 0.5)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("relative position of key (i − j)")
+        ax.set_ylabel("mean mass (fraction of row)")
+        ax.set_title("(a) where the head looks")
+        ax.legend(handles=list(self.lines.values()), frameon=False, fontsize=6, loc="upper left")
+
+    def _class_panel(self, ax) -> None:
+        width = 0.8 / len(VIEWS)
+        x = np.arange(len(CLASSES))
+        self.bars = {
+            view: ax.bar(x + (k - 1) * width, np.zeros(len(CLASSES)), width, color=style.VIEW_COLORS[view],
+                         label=VIEW_TITLES[view])
+            for k, view in enumerate(VIEWS)
+        }
+        for bars in self.bars.values():
+            for bar in bars:
+                bar.set_animated(True)
+        ax.set_xticks(x, [CLASS_TITLES[c] for c in CLASSES], rotation=30, ha="right")
+        ax.set_xlim(-0.6, len(CLASSES) - 0.4)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("mean mass (fraction of row)")
+        ax.set_title("(b) mass per token class")
+
+    def draw(self, layer: int, head: int, out: Path) -> Path:
+        """Draw head (``layer``, ``head``), 1-based, and save it as ``out`` (PNG)."""
+        row = self.heads.loc[(layer, head)]
+        labels = ", ".join(f"{view}: {row[f'label_{view}']}" for view in VIEWS)
+        self.title.set_text(f"{head_name(layer, head)}   ({labels})")
+        self.canvas.restore_region(self.background)
+        for view, line in self.lines.items():
+            line.set_ydata(self.profiles.get((layer, head, view), np.zeros(len(self.offsets))))
+            self.fig.draw_artist(line)
+        for view, bars in self.bars.items():
+            for bar, cls in zip(bars, CLASSES):
+                bar.set_height(float(row[f"mass_{cls}_{view}"]))
+                self.fig.draw_artist(bar)
+        for k, view, image in self.images:
+            image.set_data(self.examples[k].maps[view][layer - 1, head - 1])
+            self.fig.draw_artist(image)
+        self.fig.draw_artist(self.title)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(out, format="png")
+        return out

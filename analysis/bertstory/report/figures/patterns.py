@@ -1,0 +1,88 @@
+"""Figures 3 and 4: surface patterns per head (masses per token class, labels, transitions)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from bertstory.report import style, tables
+from bertstory.report.naming import CLASS_TITLES, VIEW_TITLES, VIEWS, label_order
+
+MASS_CLASSES = ("cls", "sep", "punct", "self", "prev", "next")
+"""Token classes of figure 3 (Clark et al. 2019, figure 2 style)."""
+MASS_VIEWS = ("attention", "global")
+
+
+def mass_by_layer(heads: pd.DataFrame) -> Figure:
+    """Figure 3: per layer, each head's mean mass (fraction of a row, [0, 1]) on [CLS],
+    [SEP], punctuation, self, previous and next token, attention beside global attribution."""
+    frames = []
+    for view in MASS_VIEWS:
+        cols = {f"mass_{c}_{view}": c for c in MASS_CLASSES}
+        part = heads[["layer", "head", *cols]].rename(columns=cols).melt(
+            id_vars=["layer", "head"], var_name="cls", value_name="mass"
+        )
+        frames.append(part.assign(view=VIEW_TITLES[view]))
+    long = pd.concat(frames, ignore_index=True)
+    palette = {VIEW_TITLES[v]: style.VIEW_COLORS[v] for v in MASS_VIEWS}
+    fig, axes = plt.subplots(2, 3, figsize=(style.PAGE_WIDTH_IN, 4.0), layout="constrained", sharey=True)
+    for ax, cls in zip(axes.flat, MASS_CLASSES):
+        sns.stripplot(
+            long[long["cls"] == cls], x="layer", y="mass", hue="view", hue_order=list(palette), palette=palette,
+            dodge=True, size=2.2, alpha=0.75, jitter=0.2, ax=ax, legend=ax is axes.flat[0],
+        )
+        ax.set_title(f"mass on {CLASS_TITLES[cls]}")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("layer")
+        ax.set_ylabel("mass (fraction of row)")
+    axes.flat[0].legend(title=None, frameon=False, loc="upper left")
+    return fig
+
+
+def label_grids(heads: pd.DataFrame) -> Figure:
+    """Figure 4a: layer × head grids of each head's pattern label, one grid per view."""
+    L, H = int(heads["layer"].max()), int(heads["head"].max())
+    order = label_order(pd.concat([heads[f"label_{v}"] for v in VIEWS]))
+    index = {label: k for k, label in enumerate(order)}
+    cmap = ListedColormap([style.label_color(label) for label in order])
+    norm = BoundaryNorm(np.arange(len(order) + 1) - 0.5, len(order))
+    cell = min(0.3, (style.PAGE_WIDTH_IN - 1.2) / (3 * H))
+    fig, axes = plt.subplots(1, 3, figsize=(style.PAGE_WIDTH_IN, 1.0 + cell * L), layout="constrained", sharey=True)
+    for ax, view in zip(axes, VIEWS):
+        grid = heads.pivot(index="layer", columns="head", values=f"label_{view}").map(index.get).to_numpy(float)
+        ax.imshow(grid, cmap=cmap, norm=norm, aspect="equal")
+        ax.set_title(VIEW_TITLES[view])
+        ax.set_xticks(range(H), [str(h) for h in range(1, H + 1)])
+        ax.set_yticks(range(L), [str(layer) for layer in range(1, L + 1)])
+        ax.set_xlabel("head")
+        ax.tick_params(length=0, labelsize=6)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    axes[0].set_ylabel("layer")
+    handles = [Patch(facecolor=style.label_color(label), edgecolor="0.3", linewidth=0.3, label=label) for label in order]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(order), frameon=False, handlelength=1.0)
+    return fig
+
+
+def transition_heatmap(transitions: pd.DataFrame) -> Figure:
+    """Figure 4b: heads counted by attention label (rows) and global-attribution label
+    (columns), from the ``transitions`` table (scope ``all``)."""
+    counts = tables.transitions(transitions)
+    fig, ax = plt.subplots(figsize=(style.COLUMN_WIDTH_IN, 2.9), layout="constrained")
+    sns.heatmap(
+        counts, annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "heads"}, ax=ax,
+        linewidths=0.4, linecolor="white", annot_kws={"fontsize": 6}, square=True,
+    )
+    ax.set_xlabel("label under global attribution")
+    ax.set_ylabel("label under attention")
+    ax.tick_params(length=0)
+    ax.tick_params(axis="y", rotation=0)
+    ax.collections[0].colorbar.locator = MaxNLocator(integer=True)
+    ax.collections[0].colorbar.update_ticks()
+    return fig

@@ -1,0 +1,139 @@
+"""Key findings as sentences, every number taken from the findings tables.
+
+Each function returns Markdown text whose wording follows the numbers (which view is
+closer, whether a share rises or falls), so no sentence claims more than its table says.
+Layers and heads are 1-based; links are relative to the generated ``index.md``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bertstory.report import tables
+from bertstory.report.markdown import num, pct
+from bertstory.report.naming import head_name, label_order
+
+
+def _head_link(layer: int, head: int, prefix: str) -> str:
+    name = head_name(layer, head)
+    return f"[{name}]({prefix}heads/{name}.md)"
+
+
+def divergence(heads: pd.DataFrame) -> str:
+    """Attention vs local and vs global attribution over all heads (median of head means)."""
+    local, glob = heads["js_attention_local"].median(), heads["js_attention_global"].median()
+    closer = "local" if local < glob else "global"
+    return (
+        f"Over all {len(heads)} heads, attention is closer to **{closer} attribution**: the median JS divergence of "
+        f"attention vs local attribution is {num(local)} bits, vs global attribution {num(glob)} bits."
+    )
+
+
+def parting(layers: pd.DataFrame) -> str:
+    """Where attention and global attribution part ways: per-layer gap of median JS."""
+    summary = tables.layer_summary(layers).set_index("layer")
+    gap = summary["js_attention_global_median"] - summary["js_attention_local_median"]
+    top = int(gap.idxmax())
+    first, last = int(summary.index.min()), int(summary.index.max())
+    text = (
+        f"The gap is largest in layer {top}: there the median JS of attention vs global attribution is "
+        f"{num(summary.loc[top, 'js_attention_global_median'])}, against "
+        f"{num(summary.loc[top, 'js_attention_local_median'])} vs local attribution."
+    )
+    if last > first:
+        trend = "widens" if gap[last] > gap[first] else "narrows" if gap[last] < gap[first] else "stays level"
+        text += (
+            f" From layer {first} to layer {last} the gap {trend} "
+            f"({num(gap[first])} → {num(gap[last])} bits)."
+        )
+    return text
+
+
+def extremes(heads: pd.DataFrame, prefix: str) -> str:
+    """The heads whose attention is furthest from and closest to their global attribution."""
+    ranked = heads.sort_values(["js_attention_global", "layer", "head"])
+    low, high = ranked.iloc[0], ranked.iloc[-1]
+    return (
+        f"Attention misdescribes {_head_link(int(high['layer']), int(high['head']), prefix)} most "
+        f"(JS vs global attribution {num(high['js_attention_global'])}) and "
+        f"{_head_link(int(low['layer']), int(low['head']), prefix)} least ({num(low['js_attention_global'])})."
+    )
+
+
+def persistence(heads: pd.DataFrame, transitions: pd.DataFrame) -> str:
+    """How many heads keep their attention label under global attribution, overall and per label."""
+    kept = int(heads["persists"].sum())
+    by_class = tables.persistence_by_class(transitions)
+    parts = [f"{label} {int(r.persist)}/{int(r.heads)}" for label, r in by_class.iterrows()]
+    return (
+        f"{kept} of {len(heads)} heads ({pct(kept / len(heads))}) keep their attention pattern under global "
+        f"attribution (by attention label: {', '.join(parts)})."
+    )
+
+
+def labels(heads: pd.DataFrame) -> str:
+    """The most common label under attention and under global attribution."""
+    def top(view: str) -> tuple[str, int]:
+        counts = heads[f"label_{view}"].value_counts()
+        order = label_order(counts.index)
+        best = max(order, key=lambda label: (counts[label], -order.index(label)))
+        return best, int(counts[best])
+
+    (a, na), (g, ng) = top("attention"), top("global")
+    return (
+        f"The most common pattern is **{a}** under attention ({na} heads) and **{g}** under global "
+        f"attribution ({ng} heads)."
+    )
+
+
+def mixing(layers: pd.DataFrame) -> str:
+    """How the own-token share of token contribution changes with depth."""
+    mix = tables.mixing(layers).set_index("layer")
+    first, last = int(mix.index.min()), int(mix.index.max())
+    a, b = mix.loc[first, "own_share_median"], mix.loc[last, "own_share_median"]
+    text = f"After layer {first}, the median own-token share of token contribution is {num(a)}"
+    if last > first:
+        trend = "falls" if b < a else "rises" if b > a else "stays"
+        text += f"; it {trend} to {num(b)} after layer {last}"
+    return text + (
+        f", where {pct(mix.loc[last, 'own_top1_fraction'])} of outputs still have their own token as the largest contributor."
+    )
+
+
+def rollout(table: pd.DataFrame) -> str:
+    """Whether attention rollout tracks token contribution better than raw attention (JS per layer)."""
+    wide = tables.rollout(table).pivot(index="layer", columns="method", values="js")
+    better = int((wide["rollout"] < wide["attention"]).sum())
+    last = int(wide.index.max())
+    return (
+        f"Attention rollout is closer to token contribution than raw head-averaged attention in {better} of "
+        f"{len(wide)} layers (JS in layer {last}: rollout {num(wide.loc[last, 'rollout'])}, raw attention "
+        f"{num(wide.loc[last, 'attention'])})."
+    )
+
+
+def estimator(errors: pd.DataFrame) -> str:
+    """The measured error of the probe estimator against ``exact``."""
+    ks = ", ".join(str(int(k)) for k in sorted(errors["probes"].unique()))
+    return (
+        f"The probe estimator (K = {ks}) differs from the exact computation by a mean total variation of "
+        f"{num(errors['mean_tv'].mean())} per row (largest entry error {num(errors['max_abs_error'].max())}) "
+        f"on {errors['input_id'].nunique()} inputs."
+    )
+
+
+def key_findings(data, prefix: str = "") -> list[str]:
+    """All key findings of the Overview, in reading order; ``prefix`` locates ``heads/`` from the page."""
+    heads = data.tables["heads"]
+    found = [
+        divergence(heads),
+        parting(data.tables["layers"]),
+        extremes(heads, prefix),
+        labels(heads),
+        persistence(heads, data.tables["transitions"]),
+        mixing(data.tables["layers"]),
+        rollout(data.tables["rollout"]),
+    ]
+    if data.has_estimator_error:
+        found.append(estimator(data.tables["estimator_error"]))
+    return found

@@ -1,0 +1,117 @@
+"""Figure style: Agg backend, paper rcParams, colour-blind-safe palettes, deterministic files.
+
+Colours follow the Okabe–Ito palette (safe for the common colour-vision deficiencies);
+continuous maps use ``cividis``/``viridis``. Files carry no dates or software strings, so
+the same results give byte-identical PNG and PDF files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#BBBBBB",
+}
+
+VIEW_COLORS = {"attention": OKABE_ITO["blue"], "local": OKABE_ITO["green"], "global": OKABE_ITO["vermillion"]}
+PAIR_COLORS = {
+    "attention_local": OKABE_ITO["green"],
+    "attention_global": OKABE_ITO["vermillion"],
+    "local_global": OKABE_ITO["purple"],
+}
+LABEL_COLORS = {
+    "CLS": OKABE_ITO["orange"],
+    "SEP": OKABE_ITO["vermillion"],
+    "punct": OKABE_ITO["purple"],
+    "self": OKABE_ITO["green"],
+    "prev": OKABE_ITO["blue"],
+    "next": OKABE_ITO["sky"],
+    "broad": OKABE_ITO["grey"],
+    "mixed": OKABE_ITO["yellow"],
+}
+METHOD_COLORS = {"rollout": OKABE_ITO["purple"], "attention": OKABE_ITO["blue"]}
+SEQUENTIAL = "cividis"
+MAP_CMAP = "viridis"
+
+COLUMN_WIDTH_IN = 3.4
+"""One column of a two-column paper, inches."""
+PAGE_WIDTH_IN = 7.0
+"""Full text width of a two-column paper, inches."""
+
+RC = {
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "legend.title_fontsize": 7,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.03,
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "bertstory",
+    "figure.dpi": 100,
+}
+
+PNG_DPI = 200
+"""Resolution of the site's PNG figures (sharp on high-density screens)."""
+
+_PNG_METADATA = {"Software": None}
+_PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
+
+
+def apply() -> None:
+    """Set the paper rcParams (idempotent)."""
+    plt.rcParams.update(RC)
+
+
+@contextmanager
+def seeded_jitter(seed: int = 0) -> Iterator[None]:
+    """Seed numpy's global generator (seaborn's strip-plot jitter draws from it) and
+    restore its state afterwards, so strip plots come out the same every time."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def label_color(label: str) -> str:
+    """Colour of a head label; unknown labels are black."""
+    return LABEL_COLORS.get(label, OKABE_ITO["black"])
+
+
+def save(fig: Figure, stem: Path, pdf: bool = True, dpi: int = PNG_DPI) -> list[Path]:
+    """Write ``stem.png`` (and ``stem.pdf``) without dates; returns the paths written.
+
+    The figure is left open, so a caller may update its artists and save again.
+    """
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png")]
+    fig.savefig(paths[0], dpi=dpi, metadata=_PNG_METADATA)
+    if pdf:
+        paths.append(stem.with_suffix(".pdf"))
+        fig.savefig(paths[1], metadata=_PDF_METADATA)
+    return paths

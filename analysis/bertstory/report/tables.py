@@ -1,0 +1,98 @@
+"""Read the findings tables (``docs/results.md``) into the shapes figures and pages draw from.
+
+Every column name of the findings tables that the report relies on appears in this module,
+in :mod:`bertstory.report.context` (per-head columns) or in the figure that draws it.
+Layers and heads are 1-based, as in the tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bertstory.report.naming import LABELS, VIEWS, head_name, label_order
+
+METRICS: tuple[str, ...] = ("js", "tv", "spearman", "top1")
+"""Row-comparison metrics of DESIGN §3."""
+ROLLOUT_METHODS: tuple[str, ...] = ("rollout", "attention")
+"""Column suffixes of the ``rollout`` table: attention rollout and raw head-averaged attention."""
+
+
+def layer_summary(layers: pd.DataFrame) -> pd.DataFrame:
+    """Per layer: median over its heads of the mean JS of attention vs local and vs global
+    attribution, and the fraction of heads whose attention pattern persists."""
+    columns = ["layer", "js_attention_local_median", "js_attention_global_median", "persists_fraction"]
+    return layers[columns].sort_values("layer").reset_index(drop=True)
+
+
+def mixing(layers: pd.DataFrame) -> pd.DataFrame:
+    """Per layer: ``own_share_median``, ``own_share_q25``, ``own_share_q75`` (own-token share
+    C_jj over all outputs) and ``own_top1_fraction`` (outputs whose largest contributor is
+    their own token)."""
+    columns = ["layer", "own_share_median", "own_share_q25", "own_share_q75", "own_top1_fraction"]
+    return layers[columns].sort_values("layer").reset_index(drop=True)
+
+
+def rollout(table: pd.DataFrame) -> pd.DataFrame:
+    """Long table ``layer, method, js, tv, spearman, top1``: agreement with token contribution
+    of attention ``rollout`` and of raw head-averaged ``attention`` per layer."""
+    parts = [
+        table[["layer", *(f"{m}_{method}" for m in METRICS)]]
+        .rename(columns={f"{m}_{method}": m for m in METRICS})
+        .assign(method=method)
+        for method in ROLLOUT_METHODS
+    ]
+    return pd.concat(parts, ignore_index=True)[["layer", "method", *METRICS]]
+
+
+def positions(table: pd.DataFrame) -> pd.DataFrame:
+    """Long table ``layer, head, view, offset, mass``: mean mass at relative offset i − j."""
+    return table[["layer", "head", "view", "offset", "mass"]]
+
+
+def embedding(table: pd.DataFrame) -> pd.DataFrame:
+    """Long table ``layer, head, view, x, y``: 2-D MDS coordinates of each head per view."""
+    return table[["layer", "head", "view", "x", "y"]]
+
+
+def _scope(table: pd.DataFrame, layer: int | None) -> pd.DataFrame:
+    if layer is None:
+        return table[table["scope"] == "all"]
+    return table[(table["scope"] == "layer") & (table["layer"] == layer)]
+
+
+def transitions(table: pd.DataFrame, layer: int | None = None) -> pd.DataFrame:
+    """Heads by attention label (rows) and global-attribution label (columns), all labels in
+    display order, from the ``transitions`` table (every head, or one layer's)."""
+    part = _scope(table, layer)
+    order = label_order(list(LABELS) + list(part["label_attention"]) + list(part["label_global"]))
+    grid = part.pivot_table(index="label_attention", columns="label_global", values="count", aggfunc="sum")
+    return grid.reindex(index=order, columns=order).fillna(0).astype(int)
+
+
+def persistence_by_class(table: pd.DataFrame) -> pd.DataFrame:
+    """Per attention label held by at least one head: ``heads`` with it and ``persist``,
+    how many keep it under global attribution (the diagonal of :func:`transitions`)."""
+    grid = transitions(table)
+    out = pd.DataFrame({"heads": grid.sum(axis=1), "persist": pd.Series(np.diag(grid), index=grid.index)})
+    return out[out["heads"] > 0]
+
+
+def label_counts(heads: pd.DataFrame) -> pd.DataFrame:
+    """Heads per label (rows, display order) and view (columns)."""
+    order = label_order(pd.concat([heads[f"label_{v}"] for v in VIEWS]))
+    counts = {v: heads[f"label_{v}"].value_counts() for v in VIEWS}
+    return pd.DataFrame(counts).reindex(order).fillna(0).astype(int)
+
+
+def nearest_heads(distances: pd.DataFrame, count: int) -> dict[tuple[int, int], dict[str, list[tuple[str, float]]]]:
+    """Per head (layer, head) and view: the ``count`` other heads at the smallest JS distance
+    (Clark et al. 2019) in the ``head_distances`` table, as (name, distance in bits)."""
+    others = distances[(distances["layer_a"] != distances["layer_b"]) | (distances["head_a"] != distances["head_b"])]
+    others = others.sort_values(["view", "layer_a", "head_a", "js", "layer_b", "head_b"], kind="stable")
+    out: dict[tuple[int, int], dict[str, list[tuple[str, float]]]] = {}
+    for (view, layer, head), part in others.groupby(["view", "layer_a", "head_a"], sort=False):
+        out.setdefault((int(layer), int(head)), {})[str(view)] = [
+            (head_name(int(r.layer_b), int(r.head_b)), float(r.js)) for r in part.head(count).itertuples()
+        ]
+    return out
