@@ -47,7 +47,9 @@ def _parse_spec(spec: str) -> tuple[str, str | None, str]:
     """``(name, config, split)`` from ``hf:NAME[:CONFIG]:SPLIT``."""
     parts = spec[len(PREFIX):].split(":")
     if len(parts) not in (2, 3) or not all(parts):
-        raise BertstoryError(f"invalid dataset corpus {spec!r}: expected hf:NAME[:CONFIG]:SPLIT, e.g. hf:glue:mrpc:test")
+        raise BertstoryError(
+            f"invalid dataset corpus {spec!r}: expected hf:NAME[:CONFIG]:SPLIT, e.g. hf:glue:mrpc:test"
+        )
     if len(parts) == 2:
         return parts[0], None, parts[1]
     return parts[0], parts[1], parts[2]

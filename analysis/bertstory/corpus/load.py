@@ -44,7 +44,8 @@ def _load_file(source: str, text_column: str, pair_column: str | None) -> list[C
     if not path.exists():
         raise BertstoryError(f"corpus file not found: {source}")
     if suffix not in (".txt", ".tsv", ".csv", ".jsonl"):
-        raise BertstoryError(f"unsupported corpus type {path.suffix or '(no extension)'!r} for {source}: use {SUPPORTED}")
+        kind = repr(path.suffix) if path.suffix else "(no extension)"
+        raise BertstoryError(f"unsupported corpus type {kind} for {source}: use {SUPPORTED}")
     try:
         data = path.read_bytes()
     except OSError as error:
