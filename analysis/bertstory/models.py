@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
+from transformers import utils as transformers_utils
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from bertstory.engine.architecture import Architecture, architecture_for
@@ -69,6 +70,8 @@ def resolve_device(device: str) -> torch.device:
 
 def load_model(name_or_path: str, device: str = "auto", dtype: torch.dtype = torch.float32) -> LoadedModel:
     """Load tokenizer and encoder, check the family, freeze, and move to ``device``."""
+    transformers_utils.logging.disable_progress_bar()
+    transformers_utils.logging.set_verbosity_error()
     source = str(embedded_model_path()) if name_or_path == DEFAULT_MODEL else name_or_path
     local = Path(source).expanduser()
     if local.exists():

@@ -11,6 +11,7 @@ import click
 
 from bertstory.models import DEFAULT_MODEL
 
+DEFAULT_MAX_TOKENS = 128
 DEFAULT_MAX_INPUTS = 40
 """Inputs sampled from the corpus by default: the default ``build-site`` stays within 5 minutes on 2 CPU cores."""
 
@@ -24,7 +25,7 @@ class AnalyzeArgs:
     text_column: str = "text"
     pair_column: str | None = None
     max_inputs: int | None = DEFAULT_MAX_INPUTS
-    max_tokens: int = 128
+    max_tokens: int | None = None
     estimator: str = "probes"
     probes: int = 8
     seed: int = 0
@@ -55,8 +56,9 @@ def analyze_options(command: Callable) -> Callable:
         click.option("--pair-column", default=None, help="Column/field holding the second sentence of a pair."),
         click.option("--max-inputs", type=click.IntRange(min=0), default=DEFAULT_MAX_INPUTS, show_default=True,
                      help="Seeded sample of this many inputs; 0 takes the whole corpus."),
-        click.option("--max-tokens", type=click.IntRange(min=3), default=128, show_default=True,
-                     help="Longer inputs are skipped (and counted), never truncated."),
+        click.option("--max-tokens", type=click.IntRange(min=3), default=None,
+                     help=f"Longer inputs are skipped (and counted), never truncated. Default: "
+                          f"{DEFAULT_MAX_TOKENS}, or the model's limit if smaller."),
         click.option("--estimator", type=click.Choice(["probes", "exact"]), default="probes", show_default=True,
                      help="Frobenius norms from K random probes per token, or exactly (d tangents per token)."),
         click.option("--probes", type=click.IntRange(min=1), default=8, show_default=True,

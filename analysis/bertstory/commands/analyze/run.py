@@ -9,7 +9,7 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import transformers
 from tqdm import tqdm
 
 from bertstory import __version__
-from bertstory.commands.analyze.args import AnalyzeArgs
+from bertstory.commands.analyze.args import DEFAULT_MAX_TOKENS, AnalyzeArgs
 from bertstory.commands.analyze.estimator_check import check_estimator
 from bertstory.corpus import CorpusInput, load_corpus, sample
 from bertstory.engine.embedding import Encoded, embedding_output, encode
@@ -51,12 +51,14 @@ class AnalyzeSummary:
 def run_analyze(args: AnalyzeArgs, log=print) -> AnalyzeSummary:
     """Run (or resume) the analysis described by ``args``; returns where it wrote."""
     ensure_writable(args.out)
+    corpus = load_corpus(args.corpus, args.text_column, args.pair_column)
     loaded = load_model(args.model, args.device)
-    if args.max_tokens > loaded.max_tokens:
+    if args.max_tokens is None:
+        args = replace(args, max_tokens=min(DEFAULT_MAX_TOKENS, loaded.max_tokens))
+    elif args.max_tokens > loaded.max_tokens:
         raise BertstoryError(
             f"--max-tokens {args.max_tokens} exceeds what the model accepts ({loaded.max_tokens} tokens)"
         )
-    corpus = load_corpus(args.corpus, args.text_column, args.pair_column)
     selected = sample(list(corpus.inputs), args.max_inputs, args.seed)
     prepared, too_long = _prepare(loaded, selected, args.max_tokens)
     if not prepared:
