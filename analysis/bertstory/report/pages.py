@@ -55,14 +55,23 @@ def environment() -> jinja2.Environment:
     return env
 
 
+SETTING_DEFAULTS = {"corpus": "builtin", "text_column": "text"}
+"""Settings recorded under these values were the options' defaults, so the command omits them."""
+
+
 def command_line(data: RunData, command: str) -> str:
     """The ``bertstory <command>`` line that reproduces this run's settings."""
     settings = data.run.get("settings", {})
     words = ["bertstory", command]
     for key, option in ANALYZE_OPTIONS:
-        value = settings.get(key)
-        if value is not None and not (key == "probes" and settings.get("estimator") != "probes"):
-            words += [option, str(value)]
+        value = settings.get(key, SETTING_DEFAULTS.get(key))
+        if key == "max_inputs" and value is None:
+            value = 0  # the whole corpus
+        if value is None or value == SETTING_DEFAULTS.get(key):
+            continue
+        if key == "probes" and settings.get("estimator") != "probes":
+            continue
+        words += [option, str(value)]
     return shlex.join(words)
 
 
