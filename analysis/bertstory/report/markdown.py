@@ -10,14 +10,20 @@ import math
 from collections.abc import Iterable, Sequence
 
 DECIMALS = 3
-"""Decimals of every metric value on the pages."""
+"""Decimals of every metric value on the pages (more for values below 0.01, see :func:`num`)."""
+MAX_DECIMALS = 12
 
 
 def num(value: float, decimals: int = DECIMALS) -> str:
-    """A metric value with :data:`DECIMALS` decimals (``n/a`` for NaN)."""
+    """A metric value in fixed notation: ``decimals`` decimals, or as many as give it
+    ``decimals`` significant digits when it is smaller than that shows (0.00123) but not
+    below 10⁻¹² (float noise: ``0.000``); ``n/a`` for NaN, never ``-0.000``."""
     value = float(value)
     if math.isnan(value):
         return "n/a"
+    magnitude = abs(value)
+    if 10 ** -MAX_DECIMALS <= magnitude < 10 ** (1 - decimals):
+        decimals = min(MAX_DECIMALS, decimals - 1 - math.floor(math.log10(magnitude)))
     text = f"{value:.{decimals}f}"
     return text.lstrip("-") if float(text) == 0 else text
 

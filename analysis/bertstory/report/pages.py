@@ -167,7 +167,7 @@ class PageWriter:
         return self._write(
             "estimator.md.j2", "estimator.md",
             estimator=settings.get("estimator"), probes=settings.get("probes"), by_view=by_view,
-            sentence=story.estimator(errors) if errors is not None else None,
+            sentence=story.estimator(errors, settings.get("probes")) if errors is not None else None,
         )
 
     def reproduce(self, downloads: dict[str, list[str]]) -> Path:

@@ -19,13 +19,23 @@ def _head_link(layer: int, head: int, prefix: str) -> str:
     return f"[{name}]({prefix}heads/{name}.md)"
 
 
+def _trend(first: float, last: float, up: str, down: str, level: str) -> str:
+    """``up``/``down``/``level`` as ``last`` compares with ``first`` at the precision the page prints."""
+    if num(first) == num(last):
+        return level
+    return up if last > first else down
+
+
 def divergence(heads: pd.DataFrame) -> str:
     """Attention vs local and vs global attribution over all heads (median of head means)."""
     local, glob = heads["js_attention_local"].median(), heads["js_attention_global"].median()
-    closer = "local" if local < glob else "global"
+    if num(local) == num(glob):
+        claim = "attention is as close to local as to global attribution"
+    else:
+        claim = f"attention is closer to **{'local' if local < glob else 'global'} attribution**"
     return (
-        f"Over all {len(heads)} heads, attention is closer to **{closer} attribution**: the median JS divergence of "
-        f"attention vs local attribution is {num(local)} bits, vs global attribution {num(glob)} bits."
+        f"Over all {len(heads)} heads, {claim}: the median JS divergence of attention vs local attribution is "
+        f"{num(local)} bits, vs global attribution {num(glob)} bits."
     )
 
 
@@ -41,7 +51,7 @@ def parting(layers: pd.DataFrame) -> str:
         f"{num(summary.loc[top, 'js_attention_local_median'])} vs local attribution."
     )
     if last > first:
-        trend = "widens" if gap[last] > gap[first] else "narrows" if gap[last] < gap[first] else "stays level"
+        trend = _trend(gap[first], gap[last], "widens", "narrows", "stays level")
         text += (
             f" From layer {first} to layer {last} the gap {trend} "
             f"({num(gap[first])} → {num(gap[last])} bits)."
@@ -93,8 +103,8 @@ def mixing(layers: pd.DataFrame) -> str:
     a, b = mix.loc[first, "own_share_median"], mix.loc[last, "own_share_median"]
     text = f"After layer {first}, the median own-token share of token contribution is {num(a)}"
     if last > first:
-        trend = "falls" if b < a else "rises" if b > a else "stays"
-        text += f"; it {trend} to {num(b)} after layer {last}"
+        trend = _trend(a, b, "rises", "falls", "stays")
+        text += f"; it {trend} {'at' if trend == 'stays' else 'to'} {num(b)} after layer {last}"
     return text + (
         f", where {pct(mix.loc[last, 'own_top1_fraction'])} of outputs still have their own token as the largest contributor."
     )
@@ -112,14 +122,25 @@ def rollout(table: pd.DataFrame) -> str:
     )
 
 
-def estimator(errors: pd.DataFrame) -> str:
-    """The measured error of the probe estimator against ``exact``."""
-    ks = ", ".join(str(int(k)) for k in sorted(errors["probes"].unique()))
-    return (
-        f"The probe estimator (K = {ks}) differs from the exact computation by a mean total variation of "
-        f"{num(errors['mean_tv'].mean())} per row (largest entry error {num(errors['max_abs_error'].max())}) "
-        f"on {errors['input_id'].nunique()} inputs."
+def estimator(errors: pd.DataFrame, k: int | None) -> str:
+    """The measured error of the probe estimator against ``exact``: at the run's ``k`` (or
+    the largest K measured below d) per map, and how it changes over the Ks measured."""
+    by_k = errors.groupby("probes")["mean_tv"].mean()
+    shown = k if k in by_k.index else int(by_k.index.max())
+    at_k = errors[errors["probes"] == shown].groupby("view", sort=False)["mean_tv"].mean()
+    views = ", ".join(f"{view} {num(value)}" for view, value in at_k.items())
+    text = (
+        f"With K = {shown} probes, the estimate differs from the exact computation by a mean total variation per "
+        f"row of {views} (largest entry error "
+        f"{num(errors.loc[errors['probes'] == shown, 'max_abs_error'].max())}; {errors['input_id'].nunique()} inputs)."
     )
+    if len(by_k) > 1:
+        low, high = int(by_k.index.min()), int(by_k.index.max())
+        text += (
+            f" Averaged over maps, it {_trend(by_k[low], by_k[high], 'grows', 'shrinks', 'stays')} from "
+            f"{num(by_k[low])} at K = {low} to {num(by_k[high])} at K = {high}."
+        )
+    return text
 
 
 def key_findings(data, prefix: str = "") -> list[str]:
@@ -135,5 +156,5 @@ def key_findings(data, prefix: str = "") -> list[str]:
         rollout(data.tables["rollout"]),
     ]
     if data.has_estimator_error:
-        found.append(estimator(data.tables["estimator_error"]))
+        found.append(estimator(data.tables["estimator_error"], data.run.get("settings", {}).get("probes")))
     return found

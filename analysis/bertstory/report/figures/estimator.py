@@ -1,30 +1,44 @@
-"""Figure 8: error of the probe estimator against ``exact`` on a few inputs."""
+"""Figure 8: error of the probe estimator against ``exact`` on a few inputs, by K."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from bertstory.report import style
 
 VIEW_ORDER = ("local", "global", "contribution")
+VIEW_COLORS = {"local": style.VIEW_COLORS["local"], "global": style.VIEW_COLORS["global"],
+               "contribution": style.OKABE_ITO["blue"]}
+VIEW_MARKERS = {"local": "s", "global": "o", "contribution": "^"}
+VIEW_TITLES = {"local": "local attribution", "global": "global attribution", "contribution": "token contribution"}
 
 
-def estimator_error(errors: pd.DataFrame) -> Figure:
-    """Figure 8: per view and K, the mean total variation (per row, [0, 1]) and the largest
-    absolute entry error of the probe estimate against ``exact``; one point per input."""
+def estimator_error(errors: pd.DataFrame, k: int | None = None) -> Figure:
+    """Figure 8: per map, (a) mean total variation per row ([0, 1]) and (b) largest absolute
+    entry error of the probe estimate against ``exact``, against the number of probes K
+    (log–log; line: mean over inputs, points: inputs). A dashed line marks the run's ``k``."""
     views = [v for v in VIEW_ORDER if v in set(errors["view"])] + sorted(set(errors["view"]) - set(VIEW_ORDER))
-    errors = errors.assign(K=errors["probes"].map(lambda k: f"K = {k}"))
-    ks = sorted(errors["K"].unique(), key=lambda s: int(s.split("= ")[1]))
-    palette = dict(zip(ks, sns.color_palette("colorblind", len(ks))))
-    fig, axes = plt.subplots(1, 2, figsize=(style.COLUMN_WIDTH_IN * 1.6, 2.2), layout="constrained")
-    for ax, column, ylabel in ((axes[0], "mean_tv", "mean total variation"), (axes[1], "max_abs_error", "max |error|")):
-        sns.stripplot(errors, x="view", y=column, order=views, hue="K", hue_order=ks, palette=palette, dodge=True,
-                      size=3, jitter=0.15, ax=ax, legend=ax is axes[0])
-        ax.set_ylim(bottom=0)
-        ax.set_xlabel("map")
+    ks = sorted(int(x) for x in errors["probes"].unique())
+    fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN * 0.8, 2.4), layout="constrained")
+    for ax, column, ylabel in ((axes[0], "mean_tv", "mean total variation per row"),
+                               (axes[1], "max_abs_error", "largest |error| of an entry")):
+        for view in views:
+            part = errors[errors["view"] == view]
+            color = VIEW_COLORS.get(view, "black")
+            ax.scatter(part["probes"], part[column].where(part[column] > 0), s=8, color=color, alpha=0.5, linewidths=0)
+            mean = part.groupby("probes")[column].mean()
+            ax.plot(mean.index, mean.where(mean > 0), marker=VIEW_MARKERS.get(view, "o"), markersize=3, color=color, label=VIEW_TITLES.get(view, view))
+        if k is not None:
+            ax.axvline(k, color="0.5", linestyle="--", linewidth=0.8, label=f"this run (K = {k})")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(ks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticklabels([str(x) for x in ks])
+        ax.set_xlabel("probes per token K")
         ax.set_ylabel(ylabel)
-    axes[0].legend(frameon=False, title=None)
+    axes[0].legend(frameon=False, fontsize=6)
     return fig

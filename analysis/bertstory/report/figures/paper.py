@@ -94,11 +94,12 @@ FIGURES: dict[str, tuple[PaperFigure, Callable[[RunData], Figure]]] = {
         (
             PaperFigure(
                 "fig8_estimator_error", "Accuracy of the probe estimator",
-                "Error of the probe estimate against the exact computation on a few inputs: mean total variation "
-                "per row and largest absolute entry error, per map; one point per input.",
+                "Error of the probe estimate against the exact computation on a few inputs, by the number of "
+                "probes K: mean total variation per row and largest absolute entry error per map (lines: means "
+                "over inputs; points: inputs; dashed: the run's K).",
                 ("estimator_error",),
             ),
-            lambda d: estimator.estimator_error(d.tables["estimator_error"]),
+            lambda d: estimator.estimator_error(d.tables["estimator_error"], d.run.get("settings", {}).get("probes")),
         ),
     ]
 }

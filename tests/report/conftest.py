@@ -1,0 +1,60 @@
+"""Fixtures of the report tests: a synthetic run (fast, any size) and a site built end to end
+by ``bertstory build-site`` on a tiny random BERT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bertstory.cli import cli
+
+from .synthetic import make_results
+
+CORPUS = (
+    "The cat sat on the mat.\n"
+    "Tokenization splits unbelievably long words, doesn't it?\n"
+    "Prices rose 3.5% in 2024.\tNobody was surprised.\n"
+    "Where is the station?\tTurn left at the bridge.\n"
+    "Photosynthesis needs light, water and air.\n"
+)
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """A project built by ``build-site``: its folder, the run folder and the CLI output."""
+
+    project: Path
+    run_dir: Path
+    output: str
+
+    @property
+    def site(self) -> Path:
+        return self.project / "site"
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory) -> Path:
+    """A synthetic probes run: 2 layers × 3 heads, 6 inputs."""
+    return make_results(tmp_path_factory.mktemp("synthetic"), num_layers=2, num_heads=3, n_inputs=6)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, tiny_bert_dir) -> BuiltSite:
+    """``bertstory build-site`` on a tiny random BERT (2 layers × 4 heads) and five inputs,
+    into a fresh (standalone) project folder."""
+    root = tmp_path_factory.mktemp("build-site")
+    corpus = root / "corpus.txt"
+    corpus.write_text(CORPUS, encoding="utf-8")
+    project = root / "project"
+    result = CliRunner().invoke(
+        cli,
+        ["build-site", "--model", str(tiny_bert_dir), "--corpus", str(corpus), "--out", str(root / "results"),
+         "--project", str(project), "--quiet"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (root / "results").iterdir()
+    return BuiltSite(project=project, run_dir=run_dir, output=result.output)

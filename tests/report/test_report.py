@@ -1,0 +1,128 @@
+"""The report's parts on synthetic runs: formatting, sentences, determinism, project layout, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bertstory.cli import cli
+from bertstory.errors import BertstoryError
+from bertstory.report import story, style, tables
+from bertstory.report.build import build_report
+from bertstory.report.examples import choose_examples, load_examples
+from bertstory.report.figures.heads import HeadFigure
+from bertstory.report.figures.paper import FIGURES
+from bertstory.report.markdown import num, pct
+from bertstory.report.pages import command_line
+from bertstory.report.run import load_run
+from bertstory.report.site import build_site
+
+from .synthetic import make_results
+
+
+def test_num_and_pct():
+    assert num(0.12345) == "0.123"
+    assert num(-0.00001) == "-0.0000100"
+    assert num(0.00123456) == "0.00123"
+    assert num(-0.0) == "0.000" and num(-1e-15) == "0.000"
+    assert num(float("nan")) == "n/a"
+    assert pct(0.4166) == "42%"
+
+
+def test_command_line_reproduces_settings_and_omits_defaults(synthetic_run):
+    data = load_run(synthetic_run)
+    line = command_line(data, "build-site")
+    assert line.startswith("bertstory build-site --model /tmp/tiny-bert --estimator probes --probes 8 --seed 0")
+    assert "--corpus" not in line and "--text-column" not in line
+
+
+def test_examples_are_a_sentence_and_a_pair(synthetic_run):
+    data = load_run(synthetic_run)
+    chosen = choose_examples(data.inputs)
+    pairs = data.inputs.set_index("id")["text_pair"].notna()
+    assert len(chosen) == 2 and {bool(pairs[i]) for i in chosen} == {False, True}
+
+
+def test_sentences_follow_the_numbers():
+    heads = pd.DataFrame({"js_attention_local": [0.2, 0.1], "js_attention_global": [0.1, 0.2]})
+    assert "as close to local as to global" in story.divergence(heads)
+    heads["js_attention_global"] = [0.3, 0.4]
+    assert "closer to **local attribution**" in story.divergence(heads)
+    assert "median JS divergence of attention vs local attribution is 0.150 bits" in story.divergence(heads)
+
+
+def test_transitions_read_the_all_scope(synthetic_run):
+    data = load_run(synthetic_run)
+    heads, grid = data.tables["heads"], tables.transitions(data.tables["transitions"])
+    assert grid.to_numpy().sum() == len(heads)
+    assert int(pd.Series(grid.to_numpy().diagonal()).sum()) == int(heads["persists"].sum())
+    by_class = tables.persistence_by_class(data.tables["transitions"])
+    assert by_class["heads"].sum() == len(heads)
+
+
+def test_figures_are_deterministic(synthetic_run, tmp_path):
+    data = load_run(synthetic_run)
+    style.apply()
+    for stem in ("fig2_js_by_layer", "fig3_mass_by_layer", "fig7_head_embedding"):
+        for copy in ("a", "b"):
+            with style.seeded_jitter():
+                fig = FIGURES[stem][1](data)
+            style.save(fig, tmp_path / copy / stem)
+        for suffix in (".png", ".pdf"):
+            first, second = (tmp_path / c / f"{stem}{suffix}" for c in ("a", "b"))
+            assert first.read_bytes() == second.read_bytes(), f"{stem}{suffix} differs between runs"
+    drawer = HeadFigure(tables.positions(data.tables["positions"]), data.tables["heads"], load_examples(data))
+    a = drawer.draw(2, 3, tmp_path / "L2-H3-a.png").read_bytes()
+    drawer.draw(1, 1, tmp_path / "L1-H1.png")
+    assert drawer.draw(2, 3, tmp_path / "L2-H3-b.png").read_bytes() == a
+
+
+def test_project_keeps_handwritten_pages_and_replaces_generated(tmp_path):
+    probes = make_results(tmp_path / "runs", estimator="probes", seed=1)
+    exact = make_results(tmp_path / "runs", estimator="exact", seed=2)
+    project = tmp_path / "project"
+    build_report(probes, project, build=False)
+    for page in ("mkdocs.yml", "docs/index.md", "docs/method.md", "docs/results.md"):
+        assert (project / page).is_file()
+    assert (project / "figures" / "fig8_estimator_error.pdf").is_file()
+    (project / "docs" / "method.md").write_text("# My method\n", encoding="utf-8")
+    stale = project / "docs" / "generated" / "stale.md"
+    stale.write_text("old", encoding="utf-8")
+
+    report = build_report(exact, project, build=False)
+    assert (project / "docs" / "method.md").read_text(encoding="utf-8") == "# My method\n"
+    assert not stale.exists()
+    assert not (project / "figures" / "fig8_estimator_error.png").exists()
+    assert "fig8_estimator_error" not in {f.stem for f in report.figures}
+    assert "used the **exact** estimator" in (project / "docs" / "generated" / "estimator.md").read_text()
+    assert json.loads((project / "figures" / "tables" / "run.json").read_text())["settings"]["estimator"] == "exact"
+
+
+def test_foreign_mkdocs_project_is_refused(synthetic_run, tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: someone else's\n", encoding="utf-8")
+    with pytest.raises(BertstoryError, match="not written by bertstory"):
+        build_report(synthetic_run, tmp_path, build=False)
+
+
+def test_strict_build_reports_broken_links(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n\n[gone](missing.md)\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
+    with pytest.raises(BertstoryError, match="missing.md"):
+        build_site(tmp_path / "mkdocs.yml", tmp_path / "site")
+
+
+def test_report_command_without_tables_says_what_to_do(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    shutil.rmtree(run_dir / "tables")
+    result = CliRunner().invoke(cli, ["report", str(run_dir), "--project", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: {run_dir}/tables lacks heads, layers, transitions, rollout, positions, head_embedding, "
+        f"head_distances; run `bertstory findings {run_dir}` first"
+    ]

@@ -1,0 +1,184 @@
+"""``bertstory build-site`` end to end on a tiny random BERT: pages, images, links, numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from bertstory.report.markdown import num, pct
+from bertstory.report.naming import head_name
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class _Refs(HTMLParser):
+    """Collects image sources and links of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img" and attrs.get("src"):
+            self.images.append(attrs["src"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+
+
+def _refs(page: Path) -> _Refs:
+    parser = _Refs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _local(page: Path, ref: str, root: Path) -> Path | None:
+    """The file a reference of ``page`` points to (absolute paths from the site ``root``),
+    or None for external ones."""
+    parts = urlsplit(ref)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    target = (root / path.lstrip("/") if path.startswith("/") else page.parent / path).resolve()
+    return target / "index.html" if target.is_dir() else target
+
+
+def _text(page: Path) -> str:
+    """A page's visible text, tags removed and whitespace collapsed."""
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _tables(run_dir: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_parquet(p) for p in (run_dir / "tables").glob("*.parquet")}
+
+
+def test_one_page_per_layer_and_per_head(built_site):
+    run = json.loads((built_site.run_dir / "run.json").read_text())
+    L, H = run["model"]["num_layers"], run["model"]["num_heads"]
+    generated = built_site.site / "generated"
+    for layer in range(1, L + 1):
+        assert (generated / "layers" / f"layer-{layer}" / "index.html").is_file()
+        for head in range(1, H + 1):
+            assert (generated / "heads" / head_name(layer, head) / "index.html").is_file()
+    assert len(list((generated / "heads").glob("L*-H*/index.html"))) == L * H
+    assert (generated / "index.html").is_file()
+    for page in ("layers", "heads", "patterns", "mixing", "estimator", "reproduce"):
+        assert (generated / page / "index.html").is_file()
+    assert "Site:" in built_site.output and "http.server" in built_site.output
+
+
+def test_every_image_exists_and_is_a_png(built_site):
+    pages = list(built_site.site.rglob("*.html"))
+    checked = 0
+    for page in pages:
+        refs = _refs(page)
+        for ref in refs.images + [link for link in refs.links if link.endswith(".png")]:
+            target = _local(page, ref, built_site.site)
+            if target is None:
+                continue
+            assert target.is_file(), f"{page}: missing image {ref}"
+            assert target.read_bytes()[:8] == PNG_SIGNATURE, f"{page}: {ref} is not a PNG"
+            with Image.open(target) as image:
+                image.verify()
+            checked += 1
+    assert checked > 0
+
+
+def test_internal_links_resolve(built_site):
+    for page in built_site.site.rglob("*.html"):
+        for link in _refs(page).links:
+            target = _local(page, link, built_site.site)
+            if target is not None:
+                assert target.exists(), f"{page}: broken link {link}"
+
+
+def test_downloads_and_paper_figures(built_site):
+    figures = built_site.project / "figures"
+    stems = {p.stem for p in figures.glob("fig*.png")}
+    assert {"fig1_js_heatmaps", "fig2_js_by_layer", "fig5_mixing", "fig8_estimator_error"} <= stems
+    for stem in stems:
+        assert (figures / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (built_site.site / "generated" / "figures" / f"{stem}.pdf").is_file()
+    for csv in (figures / "tables").glob("*.csv"):
+        assert csv.read_bytes() == (built_site.run_dir / "tables" / csv.name).read_bytes()
+    downloads = built_site.site / "generated" / "downloads" / "tables"
+    for name in ("heads", "layers", "transitions", "rollout", "positions", "head_embedding"):
+        assert (downloads / f"{name}.csv").is_file() and (downloads / f"{name}.parquet").is_file()
+
+
+def test_overview_numbers_equal_the_tables(built_site):
+    tables = _tables(built_site.run_dir)
+    heads, layers = tables["heads"], tables["layers"].set_index("layer")
+    text = _text(built_site.site / "generated" / "index.html")
+    assert f"Over all {len(heads)} heads" in text
+    assert f"attention vs local attribution is {num(heads['js_attention_local'].median())} bits" in text
+    assert f"vs global attribution {num(heads['js_attention_global'].median())} bits" in text
+    kept = int(heads["persists"].sum())
+    assert f"{kept} of {len(heads)} heads ({pct(kept / len(heads))})" in text
+    last = int(layers.index.max())
+    assert f"falls to {num(layers.loc[last, 'own_share_median'])} after layer {last}" in text or \
+        f"to {num(layers.loc[last, 'own_share_median'])} after layer {last}" in text
+    assert f"{pct(layers.loc[last, 'own_top1_fraction'])} of outputs" in text
+    rollout = tables["rollout"].set_index("layer")
+    assert f"rollout {num(rollout.loc[last, 'js_rollout'])}, raw attention {num(rollout.loc[last, 'js_attention'])}" in text
+
+
+def test_layer_and_head_pages_state_their_numbers(built_site):
+    tables = _tables(built_site.run_dir)
+    layers = tables["layers"].set_index("layer")
+    for layer, row in layers.iterrows():
+        text = _text(built_site.site / "generated" / "layers" / f"layer-{layer}" / "index.html")
+        assert f"attention vs local attribution {num(row['js_attention_local_median'])} bits" in text
+        assert f"median own-token share {num(row['own_share_median'])}" in text
+        assert f"{pct(row['persists_fraction'])} of its heads" in text
+    for row in tables["heads"].itertuples():
+        name = head_name(row.layer, row.head)
+        text = _text(built_site.site / "generated" / "heads" / name / "index.html")
+        assert name in text
+        assert f"attention vs global {num(row.js_attention_global)} {num(row.js_attention_global_median)} " \
+               f"[{num(row.js_attention_global_lo)}, {num(row.js_attention_global_hi)}]" in text
+        assert num(row.mass_cls_attention) in text and num(row.entropy_global) in text
+
+
+def test_reproduce_page_states_the_command_and_run(built_site):
+    run = json.loads((built_site.run_dir / "run.json").read_text())
+    text = _text(built_site.site / "generated" / "reproduce" / "index.html")
+    assert run["run_id"] in text
+    assert f"bertstory build-site --model {run['settings']['model']}" in text
+    assert f"--probes {run['settings']['probes']}" in text
+    assert run["versions"]["torch"] in text
+
+
+@pytest.mark.browser
+def test_head_grid_in_headless_chromium(built_site, tmp_path):
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("no /usr/bin/chromium")
+    page = built_site.site / "generated" / "heads" / "index.html"
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'chromium'}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=90, check=True,
+    ).stdout
+    run = json.loads((built_site.run_dir / "run.json").read_text())
+    L, H = run["model"]["num_layers"], run["model"]["num_heads"]
+    grid = dom[dom.index('id="head-grid"'):]
+    grid = grid[: grid.index("</table>")]
+    assert grid.count("<tr") == L + 1
+    for layer in range(1, L + 1):
+        for head in range(1, H + 1):
+            assert f">{head_name(layer, head)}</a>" in grid
