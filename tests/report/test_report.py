@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bertstory.cli import cli
 from bertstory.errors import BertstoryError
-from bertstory.report import story, style, tables
+from bertstory.report import project, story, style, tables
 from bertstory.report.build import build_report
 from bertstory.report.examples import choose_examples, load_examples
 from bertstory.report.figures.heads import HeadFigure
@@ -67,7 +67,7 @@ def test_transitions_read_the_all_scope(synthetic_run):
 def test_figures_are_deterministic(synthetic_run, tmp_path):
     data = load_run(synthetic_run)
     style.apply()
-    for stem in ("fig2_js_by_layer", "fig3_mass_by_layer", "fig7_head_embedding"):
+    for stem in ("fig2_js_by_layer", "fig4b_transitions"):
         for copy in ("a", "b"):
             with style.seeded_jitter():
                 fig = FIGURES[stem][1](data)
@@ -82,24 +82,23 @@ def test_figures_are_deterministic(synthetic_run, tmp_path):
 
 
 def test_project_keeps_handwritten_pages_and_replaces_generated(tmp_path):
-    probes = make_results(tmp_path / "runs", estimator="probes", seed=1)
     exact = make_results(tmp_path / "runs", estimator="exact", seed=2)
-    project = tmp_path / "project"
-    build_report(probes, project, build=False)
-    for page in ("mkdocs.yml", "docs/index.md", "docs/method.md", "docs/results.md"):
-        assert (project / page).is_file()
-    assert (project / "figures" / "fig8_estimator_error.pdf").is_file()
-    (project / "docs" / "method.md").write_text("# My method\n", encoding="utf-8")
-    stale = project / "docs" / "generated" / "stale.md"
-    stale.write_text("old", encoding="utf-8")
+    layout = project.prepare(tmp_path / "project")
+    for page in (layout.mkdocs_yml, layout.docs / "index.md", layout.docs / "method.md", layout.docs / "results.md"):
+        assert page.is_file()
+    (layout.docs / "method.md").write_text("# My method\n", encoding="utf-8")
+    stale_page = layout.generated / "stale.md"
+    stale_page.write_text("old", encoding="utf-8")
+    stale_figure = layout.figures / "fig8_estimator_error.png"
+    stale_figure.write_bytes(b"old")
 
-    report = build_report(exact, project, build=False)
-    assert (project / "docs" / "method.md").read_text(encoding="utf-8") == "# My method\n"
-    assert not stale.exists()
-    assert not (project / "figures" / "fig8_estimator_error.png").exists()
+    report = build_report(exact, layout.root, build=False)
+    assert (layout.docs / "method.md").read_text(encoding="utf-8") == "# My method\n"
+    assert not stale_page.exists() and not stale_figure.exists()
     assert "fig8_estimator_error" not in {f.stem for f in report.figures}
-    assert "used the **exact** estimator" in (project / "docs" / "generated" / "estimator.md").read_text()
-    assert json.loads((project / "figures" / "tables" / "run.json").read_text())["settings"]["estimator"] == "exact"
+    assert all((layout.figures / f"{f.stem}.pdf").is_file() for f in report.figures)
+    assert "used the **exact** estimator" in (layout.generated / "estimator.md").read_text(encoding="utf-8")
+    assert json.loads((layout.figure_tables / "run.json").read_text())["settings"]["estimator"] == "exact"
 
 
 def test_foreign_mkdocs_project_is_refused(synthetic_run, tmp_path):

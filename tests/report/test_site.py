@@ -94,6 +94,19 @@ def test_every_image_exists_and_is_a_png(built_site):
     assert checked > 0
 
 
+def test_mkdocs_strict_build_of_the_project_passes(built_site, tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(built_site.project / "mkdocs.yml"),
+         "-d", str(tmp_path / "site")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "generated" / "heads" / "index.html").is_file()
+
+
 def test_internal_links_resolve(built_site):
     for page in built_site.site.rglob("*.html"):
         for link in _refs(page).links:
