@@ -45,14 +45,13 @@ class HeadFigure:
         self.heads = heads.set_index(["layer", "head"])
         self.examples = examples
         max_n = max((len(e.tokens) for e in examples), default=1)
-        map_height = 1.0 + 0.11 * max_n
-        self.fig = Figure(figsize=(style.PAGE_WIDTH_IN, 2.3 + map_height * len(examples)), dpi=HEAD_DPI)
+        map_height = 2.2 + 0.02 * max_n
+        self.fig = Figure(figsize=(style.PAGE_WIDTH_IN, 2.2 + map_height * len(examples)), dpi=HEAD_DPI,
+                          layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
-        grid_spec = self.fig.add_gridspec(
-            1 + len(examples), 6, height_ratios=[2.0] + [map_height] * len(examples),
-            left=0.08, right=0.90, top=0.93, bottom=0.04, hspace=0.55, wspace=0.9,
-        )
-        self.title = self.fig.suptitle("", fontsize=10, fontweight="bold", animated=True)
+        grid_spec = self.fig.add_gridspec(1 + len(examples), 6, height_ratios=[2.0] + [map_height] * len(examples))
+        self.title = self.fig.suptitle(f"{head_name(99, 99)}   (attention: punct, local: punct, global: punct)",
+                                       fontsize=10, fontweight="bold")
         self._profile_panel(self.fig.add_subplot(grid_spec[0, 0:3]))
         self._class_panel(self.fig.add_subplot(grid_spec[0, 3:6]))
         self.images = []
@@ -77,9 +76,12 @@ class HeadFigure:
                 self.images.append((row - 1, view, image))
                 map_axes.append(ax)
         if map_axes:
-            top, bottom = map_axes[0].get_position().y1, map_axes[-1].get_position().y0
-            bar_ax = self.fig.add_axes((0.92, bottom, 0.012, top - bottom))
-            self.fig.colorbar(self.images[0][2], cax=bar_ax, label="share of the query's row")
+            self.fig.colorbar(self.images[0][2], ax=map_axes, shrink=0.8, label="share of the query's row")
+        # Lay out once with the placeholder title, then freeze the layout and keep the background.
+        self.canvas.draw()
+        self.fig.set_layout_engine("none")
+        self.title.set_text("")
+        self.title.set_animated(True)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
 
@@ -96,7 +98,8 @@ class HeadFigure:
         ax.set_xlabel("relative position of key (i − j)")
         ax.set_ylabel("mean mass (fraction of row)")
         ax.set_title("(a) where the head looks")
-        ax.legend(handles=list(self.lines.values()), frameon=False, fontsize=6, loc="upper left")
+        self.fig.legend(handles=list(self.lines.values()), loc="outside lower center", ncols=len(VIEWS), frameon=False,
+                        fontsize=7)
 
     def _class_panel(self, ax) -> None:
         width = 0.8 / len(VIEWS)

@@ -19,7 +19,7 @@ def mixing(mix: pd.DataFrame, rollout: pd.DataFrame) -> Figure:
     median with interquartile band, and the fraction of outputs whose top contributor is
     their own token; (b) JS (bits) and (c) top-1 agreement of rollout and of raw attention
     with token contribution per layer."""
-    fig, axes = plt.subplots(1, 3, figsize=(style.PAGE_WIDTH_IN, 2.3), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(style.PAGE_WIDTH_IN, 2.7), layout="constrained")
     ax = axes[0]
     color = style.OKABE_ITO["blue"]
     ax.fill_between(mix["layer"], mix["own_share_q25"], mix["own_share_q75"], color=color, alpha=0.25, linewidth=0,
@@ -30,10 +30,10 @@ def mixing(mix: pd.DataFrame, rollout: pd.DataFrame) -> Figure:
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("fraction")
     ax.set_title("(a) own-token share of contribution")
-    ax.legend(frameon=False, loc="best", fontsize=6)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=6)
     for ax, metric, title, ylabel in (
         (axes[1], "js", "(b) JS to token contribution", "JS divergence (bits)"),
-        (axes[2], "top1", "(c) top-1 agreement with contribution", "fraction of rows"),
+        (axes[2], "top1", "(c) top-1 agreement", "fraction of rows"),
     ):
         for method, part in rollout.groupby("method", sort=False):
             ax.plot(part["layer"], part[metric], "o-", markersize=3, color=style.METHOD_COLORS.get(method, "black"),
@@ -41,7 +41,7 @@ def mixing(mix: pd.DataFrame, rollout: pd.DataFrame) -> Figure:
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0, top=1.02 if metric == "top1" else None)
-    axes[1].legend(frameon=False, loc="best", fontsize=6)
+    axes[1].legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=6)
     for ax in axes:
         ax.set_xlabel("layer")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -83,6 +83,7 @@ def transition_heatmap(transitions: pd.DataFrame) -> Figure:
     ax.set_ylabel("label under attention")
     ax.tick_params(length=0)
     ax.tick_params(axis="y", rotation=0)
+    ax.tick_params(axis="x", rotation=45)
     ax.collections[0].colorbar.locator = MaxNLocator(integer=True)
     ax.collections[0].colorbar.update_ticks()
     return fig
