@@ -1,10 +1,16 @@
-"""Hand-made results directories that follow docs/results.md, for findings tests."""
+"""Hand-made results directories that follow docs/results.md, for findings tests.
+
+Tests reach the helpers through the ``runs`` fixture (``runs.write(...)``,
+``runs.random(...)``) rather than importing this module, so that other test folders'
+conftest files cannot shadow it.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -89,6 +95,12 @@ def random_run(run_dir: Path, n_inputs: int, n_layers: int, n_heads: int, n_rang
         n = int(rng.integers(n_range[0], n_range[1] + 1))
         inputs.append({"tokens": random_tokens(rng, n), **random_maps(rng, n_layers, n_heads, n)})
     return write_run(run_dir, inputs, n_layers, n_heads, seed=seed)
+
+
+@pytest.fixture
+def runs() -> SimpleNamespace:
+    """The helpers of this module: ``write``, ``random``, ``tokens``, ``maps``."""
+    return SimpleNamespace(write=write_run, random=random_run, tokens=random_tokens, maps=random_maps)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from bertstory.findings.stream import stream_run
 from bertstory.findings.tables import TABLE_NAMES, build_tables
 
 __all__ = [
-    "FORMAT_VERSION", "FindingsConfig", "LABELS", "Label", "TABLE_NAMES", "is_up_to_date",
+    "FORMAT_VERSION", "SUMMARY_FILE", "FindingsConfig", "LABELS", "Label", "TABLE_NAMES", "is_up_to_date",
     "label_head", "read_summary", "write_findings",
 ]
 
