@@ -133,6 +133,8 @@ def write_findings(run_dir: Path, config: FindingsConfig | None = None) -> dict[
         "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "config": resolved.to_dict(),
+        "estimator": run.estimator,
+        "probes": run.probes,
         "n_inputs": sums.n_inputs,
         "n_queries": sums.n_rows,
         "skipped_inputs": list(run.skipped),

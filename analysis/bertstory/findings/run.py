@@ -32,6 +32,8 @@ class RunInfo:
     seed: int | None
     ids: tuple[str, ...]
     skipped: tuple[str, ...] = field(default=())
+    estimator: str | None = None
+    probes: int | None = None
 
     def map_path(self, input_id: str) -> Path:
         return self.run_dir / "maps" / f"{input_id}.npz"
@@ -62,7 +64,8 @@ def read_run(run_dir: Path) -> RunInfo:
         raise BertstoryError(
             f"{run_json} is unreadable or lacks model.num_layers/num_heads or special_tokens ({error})"
         ) from None
-    seed = (meta.get("settings") or {}).get("seed")
+    settings = meta.get("settings") or {}
+    seed = settings.get("seed")
 
     maps_dir = run_dir / "maps"
     available = {p.stem for p in maps_dir.glob("*.npz")} if maps_dir.is_dir() else set()
@@ -84,7 +87,8 @@ def read_run(run_dir: Path) -> RunInfo:
     if not ids:
         raise BertstoryError(f"no maps in {maps_dir}; run `bertstory analyze` to compute them")
     return RunInfo(run_dir, num_layers, num_heads, cls, sep,
-                   int(seed) if seed is not None else None, tuple(ids), tuple(skipped))
+                   int(seed) if seed is not None else None, tuple(ids), tuple(skipped),
+                   settings.get("estimator"), settings.get("probes"))
 
 
 def maps_fingerprint(run: RunInfo) -> list[list]:

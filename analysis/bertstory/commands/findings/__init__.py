@@ -84,11 +84,11 @@ def findings(**kwargs) -> None:
     click.echo(f"labels: self/prev/next >= {config.get('threshold_positional')}, "
                f"CLS/SEP/punct >= {config.get('threshold_token')}, broad entropy >= {config.get('threshold_broad')}")
     layers, rollout = tables["layers"], tables["rollout"]
-    click.echo(f"per layer (L1..L{len(layers)}), median over heads:")
-    click.echo(f"  JS attention vs local   {_row(layers['js_attention_local_median'].tolist())}")
-    click.echo(f"  JS attention vs global  {_row(layers['js_attention_global_median'].tolist())}")
-    click.echo(f"  own-token share C_jj    {_row(layers['own_share_median'].tolist())}")
-    click.echo(f"  JS rollout vs C         {_row(rollout['js_rollout'].tolist())}")
-    click.echo(f"  JS mean attention vs C  {_row(rollout['js_attention'].tolist())}")
+    click.echo(f"per layer, L1..L{len(layers)}:")
+    click.echo(f"  JS attention vs local (median head)   {_row(layers['js_attention_local_median'].tolist())}")
+    click.echo(f"  JS attention vs global (median head)  {_row(layers['js_attention_global_median'].tolist())}")
+    click.echo(f"  own-token share C_jj (median output)  {_row(layers['own_share_median'].tolist())}")
+    click.echo(f"  JS rollout vs contribution            {_row(rollout['js_rollout'].tolist())}")
+    click.echo(f"  JS mean attention vs contribution     {_row(rollout['js_attention'].tolist())}")
     persists = float(tables["heads"]["persists"].mean())
     click.echo(f"attention label persists under global attribution for {persists:.0%} of heads")
