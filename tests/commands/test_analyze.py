@@ -1,0 +1,98 @@
+"""``bertstory analyze`` end to end on tiny models: the results directory, resumption."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import bertstory.commands.analyze.run as analyze_run
+from bertstory.cli import cli
+
+from tiny_models import FAMILIES
+
+
+def analyze(*args):
+    return CliRunner().invoke(cli, ["analyze", "--quiet", *map(str, args)])
+
+
+def only_run(out):
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    return run_dir
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_writes_complete_results_directory(tiny_model_dirs, small_corpus, tmp_path, family):
+    result = analyze("--model", tiny_model_dirs[family], "--corpus", small_corpus, "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    run_dir = only_run(tmp_path / "r")
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["status"] == "complete" and run["finished"]
+    assert run["model"]["model_type"] == family and run["model"]["num_layers"] == 2
+    assert run["corpus"]["n_selected"] == 5 and run["n_inputs"] == 5
+    inputs = pd.read_json(run_dir / "inputs.jsonl", lines=True, dtype={"id": str})
+    assert list(inputs.id) == ["00000", "00001", "00002", "00003", "00004"]
+    assert inputs.text_pair.notna().sum() == 2
+    for row in inputs.itertuples():
+        n = len(row.tokens)
+        with np.load(run_dir / "maps" / f"{row.id}.npz") as maps:
+            assert list(maps["tokens"]) == row.tokens
+            for name in ("attention", "local", "global"):
+                assert maps[name].shape == (2, 4, n, n) and maps[name].dtype == np.float32
+                np.testing.assert_allclose(maps[name].sum(-1), 1, atol=1e-5)
+            assert maps["contribution"].shape == (2, n, n)
+    errors = pd.read_csv(run_dir / "tables" / "estimator_error.csv")
+    assert set(errors.view) == {"local", "global", "contribution"} and 8 in set(errors.probes)
+
+
+def test_settings_key_the_run_folder(tiny_bert_dir, small_corpus, tmp_path):
+    out = tmp_path / "r"
+    for extra in ([], ["--probes", "4"], ["--seed", "1"], ["--max-tokens", "20"], ["--estimator", "exact"]):
+        assert analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", out, "--check-inputs", 0, *extra).exit_code == 0
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 5
+
+
+def test_longer_inputs_are_skipped_and_counted(tiny_bert_dir, small_corpus, tmp_path):
+    result = analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--max-tokens", 12)
+    assert result.exit_code == 0, result.output
+    run = json.loads((only_run(tmp_path) / "run.json").read_text())
+    assert run["corpus"]["n_skipped_too_long"] == 3 and run["n_inputs"] == 2
+    assert "3 skipped as longer than --max-tokens" in result.output
+
+
+def test_interrupted_run_resumes_to_identical_files(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
+    args = ("--model", tiny_bert_dir, "--corpus", small_corpus)
+    assert analyze(*args, "--out", tmp_path / "straight").exit_code == 0
+
+    real_save = analyze_run.RunDirectory.save_maps
+    saved = []
+
+    def save_then_die(self, *a, **k):
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+        saved.append(a[0])
+        return real_save(self, *a, **k)
+
+    monkeypatch.setattr(analyze_run.RunDirectory, "save_maps", save_then_die)
+    interrupted = analyze(*args, "--out", tmp_path / "resumed")
+    assert interrupted.exit_code == 130 and "rerun the same command to resume" in interrupted.output
+    assert len(list((only_run(tmp_path / "resumed") / "maps").glob("*.npz"))) == 2
+    monkeypatch.setattr(analyze_run.RunDirectory, "save_maps", real_save)
+
+    # a half-written map is recomputed, not trusted
+    first = sorted((only_run(tmp_path / "resumed") / "maps").glob("*.npz"))[0]
+    first.write_bytes(first.read_bytes()[:100])
+    assert analyze(*args, "--out", tmp_path / "resumed").exit_code == 0
+
+    straight, resumed = only_run(tmp_path / "straight"), only_run(tmp_path / "resumed")
+    assert straight.name == resumed.name
+    for name in ["inputs.jsonl", "tables/estimator_error.csv"] + [f"maps/{p.name}" for p in (straight / "maps").iterdir()]:
+        assert (straight / name).read_bytes() == (resumed / name).read_bytes(), name
+
+
+def test_rerun_computes_nothing(tiny_bert_dir, small_corpus, tmp_path):
+    args = ("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path)
+    assert analyze(*args).exit_code == 0
+    again = analyze(*args)
+    assert again.exit_code == 0 and "(0 computed now)" in again.output

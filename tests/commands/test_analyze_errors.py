@@ -1,0 +1,77 @@
+"""Bad input through the CLI: one line on stderr, exit status 2, no traceback."""
+
+import pytest
+from click.testing import CliRunner
+from transformers import GPT2Config, GPT2Model
+
+from bertstory.cli import cli
+
+
+def analyze(*args, **env):
+    result = CliRunner().invoke(cli, ["analyze", "--quiet", *map(str, args)], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_missing_corpus(tiny_bert_dir, tmp_path):
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", tmp_path / "nope.txt", "--out", tmp_path),
+                          "corpus file not found", "nope.txt")
+
+
+def test_empty_corpus(tiny_bert_dir, tmp_path):
+    (tmp_path / "empty.txt").write_text("\n\n")
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", tmp_path / "empty.txt", "--out", tmp_path),
+                          "empty")
+
+
+def test_undecodable_corpus_names_the_line(tiny_bert_dir, tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"fine line\nalso fine\nbroken \xff\xfe here\n")
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", tmp_path / "bad.txt", "--out", tmp_path),
+                          "line 3", "UTF-8")
+
+
+def test_unsupported_model_family(tmp_path, small_corpus, embedded_tokenizer):
+    folder = tmp_path / "gpt2"
+    GPT2Model(GPT2Config(n_embd=16, n_layer=1, n_head=2, vocab_size=100)).save_pretrained(folder)
+    assert_one_line_error(analyze("--model", folder, "--corpus", small_corpus, "--out", tmp_path),
+                          "'gpt2' is not supported", "BERT", "RoBERTa", "ELECTRA", "DistilBERT")
+
+
+def test_unknown_hub_model_offline(tmp_path, small_corpus):
+    result = analyze("--model", "someone/no-such-encoder", "--corpus", small_corpus, "--out", tmp_path, HF_HUB_OFFLINE="1")
+    assert_one_line_error(result, "no-such-encoder", "local path")
+
+
+def test_folder_without_config(tmp_path, small_corpus):
+    assert_one_line_error(analyze("--model", tmp_path, "--corpus", small_corpus, "--out", tmp_path / "o"),
+                          "no config.json")
+
+
+def test_unwritable_out(tiny_bert_dir, small_corpus, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", blocker / "sub"),
+                          "cannot write to output folder")
+
+
+def test_max_tokens_beyond_model(tiny_bert_dir, small_corpus, tmp_path):
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path,
+                                  "--max-tokens", 500), "exceeds what the model accepts (64 tokens)")
+
+
+def test_cuda_without_gpu(tiny_bert_dir, small_corpus, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path,
+                                  "--device", "cuda"), "no CUDA device")

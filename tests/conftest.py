@@ -1,0 +1,49 @@
+"""Shared fixtures: tiny randomly initialised encoders of each supported family, saved as
+model folders (with the embedded bert-base-uncased tokenizer) so the CLI can load them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from transformers import AutoTokenizer
+
+from bertstory.models import embedded_model_path
+from tiny_models import FAMILIES, build_tiny_model
+
+
+@pytest.fixture(scope="session")
+def embedded_tokenizer():
+    return AutoTokenizer.from_pretrained(embedded_model_path())
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dirs(tmp_path_factory, embedded_tokenizer) -> dict[str, Path]:
+    """One saved tiny model folder per supported family."""
+    folders = {}
+    for family in FAMILIES:
+        folder = tmp_path_factory.mktemp(f"tiny-{family}")
+        build_tiny_model(family, embedded_tokenizer.vocab_size).save_pretrained(folder)
+        embedded_tokenizer.save_pretrained(folder)
+        folders[family] = folder
+    return folders
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tiny_model_dirs) -> Path:
+    return tiny_model_dirs["bert"]
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """Five short inputs, two of them sentence pairs, as a .txt corpus."""
+    path = tmp_path / "corpus.txt"
+    path.write_text(
+        "The cat sat on the mat.\n"
+        "Tokenization splits unbelievably long words, doesn't it?\n"
+        "Prices rose 3.5% in 2024.\tNobody was surprised.\n"
+        "Where is the station?\tTurn left at the bridge.\n"
+        "Photosynthesis needs light.\n",
+        encoding="utf-8",
+    )
+    return path
