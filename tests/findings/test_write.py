@@ -14,84 +14,10 @@ import bertstory.findings as findings
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
 
-VIEWS = ("attention", "local", "global")
-PAIRS = ("attention_local", "attention_global", "local_global")
-CLASSES = ("cls", "sep", "punct", "period", "comma", "self", "prev", "next")
-LABELS = ("CLS", "SEP", "punct", "self", "prev", "next", "broad", "mixed")
-TABLES = ("heads", "layers", "transitions", "rollout", "positions", "head_embedding")
 
-
-def expected_head_columns() -> list[str]:
-    columns = ["layer", "head", "n_inputs", "n_queries"]
-    for v in VIEWS:
-        columns += [f"mass_{c}_{v}" for c in CLASSES] + [f"entropy_{v}", f"label_{v}"]
-    for p in PAIRS:
-        columns += [f"js_{p}", f"tv_{p}", f"spearman_{p}", f"top1_{p}", f"js_{p}_median", f"js_{p}_lo", f"js_{p}_hi"]
-    return columns + ["persists", "cluster"]
-
-
-def check_tables(run_dir, tables: dict[str, pd.DataFrame], n_layers: int, n_heads: int) -> None:
-    """Every table and column that issue 3 asks for, in the returned frames and on disk."""
-    for name in TABLES:
-        assert name in tables
-        for ext in ("csv", "parquet"):
-            assert (run_dir / "tables" / f"{name}.{ext}").is_file(), (name, ext)
-        pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "tables" / f"{name}.parquet"), tables[name])
-        assert list(pd.read_csv(run_dir / "tables" / f"{name}.csv").columns) == list(tables[name].columns)
-
-    heads = tables["heads"]
-    assert set(expected_head_columns()) <= set(heads.columns)
-    assert len(heads) == n_layers * n_heads
-    assert heads["layer"].min() == 1 and heads["head"].min() == 1
-    assert heads["layer"].max() == n_layers and heads["head"].max() == n_heads
-    for v in VIEWS:
-        assert set(heads[f"label_{v}"]) <= set(LABELS)
-    assert (heads["persists"] == (heads["label_attention"] == heads["label_global"])).all()
-
-    layers = tables["layers"]
-    assert list(layers["layer"]) == list(range(1, n_layers + 1))
-    for column in ("js_attention_local", "js_attention_global", "js_local_global", "mass_cls_attention",
-                   "entropy_global", "spearman_attention_global", "top1_local_global"):
-        assert f"{column}_mean" in layers and f"{column}_median" in layers
-    for v in VIEWS:
-        counts = sum(layers[f"heads_{label.lower()}_{v}"] for label in LABELS)
-        assert (counts == n_heads).all()
-    for column in ("persists_fraction", "own_share_median", "own_share_q25", "own_share_q75",
-                   "own_share_iqr", "own_top1_fraction"):
-        assert column in layers
-    assert np.allclose(layers["own_share_iqr"], layers["own_share_q75"] - layers["own_share_q25"])
-
-    transitions = tables["transitions"]
-    assert {"scope", "layer", "label_attention", "label_global", "count", "share"} <= set(transitions.columns)
-    overall = transitions[transitions["scope"] == "all"]
-    per_layer = transitions[transitions["scope"] == "layer"]
-    assert overall["count"].sum() == n_layers * n_heads
-    assert sorted(per_layer["layer"].unique()) == list(range(1, n_layers + 1))
-    assert (per_layer.groupby("layer")["count"].sum() == n_heads).all()
-    assert len(overall) == len(LABELS) ** 2
-
-    rollout = tables["rollout"]
-    assert list(rollout["layer"]) == list(range(1, n_layers + 1))
-    for method in ("rollout", "attention"):
-        for metric in ("js", "tv", "spearman", "top1"):
-            assert f"{metric}_{method}" in rollout
-
-    positions = tables["positions"]
-    assert {"layer", "head", "view", "offset", "mass"} <= set(positions.columns)
-    assert len(positions) == n_layers * n_heads * 3 * 11
-    assert sorted(positions["offset"].unique()) == list(range(-5, 6))
-
-    embedding = tables["head_embedding"]
-    assert {"view", "layer", "head", "x", "y", "cluster"} <= set(embedding.columns)
-    assert set(embedding["view"]) == {"attention", "global"}
-    assert len(embedding) == 2 * n_layers * n_heads
-    attention_clusters = embedding[embedding["view"] == "attention"]["cluster"].to_numpy()
-    assert (heads["cluster"].to_numpy() == attention_clusters).all()
-
-
-def test_every_table_and_column(small_run):
+def test_every_table_and_column(small_run, runs):
     tables = write_findings(small_run)
-    check_tables(small_run, tables, n_layers=2, n_heads=3)
+    runs.check_tables(small_run, tables, n_layers=2, n_heads=3)
     summary = json.loads((small_run / "tables" / "findings.json").read_text())
     assert summary["config"]["threshold_positional"] == 0.5
     assert summary["config"]["seed"] == 1  # taken from run.json settings.seed
