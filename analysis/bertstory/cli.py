@@ -42,8 +42,10 @@ def cli() -> None:
 
 def _register() -> None:
     from bertstory.commands.analyze import analyze
+    from bertstory.commands.findings import findings
 
     cli.add_command(analyze)
+    cli.add_command(findings)
 
 
 _register()
