@@ -27,6 +27,7 @@ from bertstory.corpus import CorpusInput, load_corpus, sample
 from bertstory.engine.embedding import Encoded, embedding_output, encode
 from bertstory.engine.maps import compute_maps
 from bertstory.errors import BertstoryError
+from bertstory.findings import write_findings
 from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, LoadedModel, load_model
 from bertstory.results import RunDirectory, atomic_write_jsonl, ensure_writable, run_key, slug
 
@@ -110,6 +111,7 @@ def run_analyze(args: AnalyzeArgs, log=print) -> AnalyzeSummary:
     seconds = time.perf_counter() - clock
     run.update(finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), status="complete", seconds=round(seconds, 3))
     run_dir.write_run(run)
+    write_findings(run_dir.path)
     return AnalyzeSummary(run_dir.path, len(prepared), computed, too_long, seconds)
 
 
