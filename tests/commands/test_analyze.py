@@ -44,6 +44,8 @@ def test_writes_complete_results_directory(tiny_model_dirs, small_corpus, tmp_pa
             assert maps["contribution"].shape == (2, n, n)
     errors = pd.read_csv(run_dir / "tables" / "estimator_error.csv")
     assert set(errors.view) == {"local", "global", "contribution"} and 8 in set(errors.probes)
+    heads = pd.read_csv(run_dir / "tables" / "heads.csv")
+    assert len(heads) == 2 * 4 and (heads.n_inputs == 5).all()
 
 
 def test_settings_key_the_run_folder(tiny_bert_dir, small_corpus, tmp_path):
@@ -87,7 +89,7 @@ def test_interrupted_run_resumes_to_identical_files(tiny_bert_dir, small_corpus,
 
     straight, resumed = only_run(tmp_path / "straight"), only_run(tmp_path / "resumed")
     assert straight.name == resumed.name
-    for name in ["inputs.jsonl", "tables/estimator_error.csv"] + [f"maps/{p.name}" for p in (straight / "maps").iterdir()]:
+    for name in ["inputs.jsonl", "tables/estimator_error.csv", "tables/heads.csv", "tables/layers.csv"] + [f"maps/{p.name}" for p in (straight / "maps").iterdir()]:
         assert (straight / name).read_bytes() == (resumed / name).read_bytes(), name
 
 

@@ -20,8 +20,20 @@ from torch.func import jvp, vmap
 from bertstory.engine.architecture import encoder_forward, head_outputs
 from bertstory.engine.tangents import Estimator, probe_generator, tangent_chunks, token_directions
 
-CHUNK_ELEMENTS = 1 << 25
-"""Budget, in tensor elements, of the largest per-chunk tangent activation (128 MiB in float32)."""
+CPU_CHUNK_ELEMENTS = 1 << 25
+"""On the CPU, budget in tensor elements of the largest per-chunk tangent activation (128 MiB in float32)."""
+CUDA_MEMORY_SHARE = 64
+"""On CUDA, the largest per-chunk activation may take 1/64 of the free device memory: big
+batches keep the GPU busy, and the few live tensors of that size still fit."""
+
+
+def chunk_budget(device: torch.device, dtype: torch.dtype) -> int:
+    """Elements the largest per-chunk tangent activation may hold on ``device``."""
+    if device.type == "cuda":
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+        element_bytes = torch.empty((), dtype=dtype).element_size()
+        return max(CPU_CHUNK_ELEMENTS, free_bytes // (CUDA_MEMORY_SHARE * element_bytes))
+    return CPU_CHUNK_ELEMENTS
 
 
 @dataclass(frozen=True)
@@ -37,14 +49,14 @@ class InputMaps:
         return {"attention": self.attention, "local": self.local, "global": self.global_, "contribution": self.contribution}
 
 
-def chunk_size_for(n: int, d: int, num_layers: int, num_heads: int, intermediate: int) -> int:
-    """Tangents per vmapped batch, so that the largest activation stays under :data:`CHUNK_ELEMENTS`.
+def chunk_size_for(n: int, d: int, num_layers: int, num_heads: int, intermediate: int, budget: int) -> int:
+    """Tangents per vmapped batch, so that the largest activation stays under ``budget`` elements.
 
     Per tangent, the widest live tensors are the stacked layer outputs and head outputs
     (2·L·n·d), the feed-forward activation (n·intermediate) and the attention scores (H·n²).
     """
     per_tangent = max(2 * num_layers * n * d, n * intermediate, num_heads * n * n)
-    return max(1, CHUNK_ELEMENTS // per_tangent)
+    return max(1, budget // per_tangent)
 
 
 def normalise_rows(squared_norms: torch.Tensor) -> torch.Tensor:
@@ -77,7 +89,8 @@ def compute_maps(
     intermediate = layers[0].ffn_in.out_features
     directions = token_directions(estimator, n, d, probes, probe_generator(seed, input_id))
     directions = directions.to(device=embeddings.device, dtype=embeddings.dtype)
-    chunk = chunk_size_for(n, d, num_layers, num_heads, intermediate)
+    budget = chunk_budget(embeddings.device, embeddings.dtype)
+    chunk = chunk_size_for(n, d, num_layers, num_heads, intermediate, budget)
 
     with torch.no_grad():
         _, attention, hidden = encoder_forward(layers, embeddings, num_heads)
@@ -118,8 +131,7 @@ def _global_squared_norms(layers, num_heads, embeddings, directions, chunk):
     hidden_sq = embeddings.new_zeros(num_layers, n, n)
     batched = vmap(tangent_outputs)
     for tokens, tangents in tangent_chunks(directions, chunk):
-        tokens = tokens.to(embeddings.device)
-        d_heads, d_hidden = batched(tangents.to(embeddings.device))
+        d_heads, d_hidden = batched(tangents)
         # d_heads (B, L, H, n, d_h) -> (L, H, n, B); d_hidden (B, L, n, d) -> (L, n, B)
         heads_sq.index_add_(-1, tokens, d_heads.square().sum(-1).permute(1, 2, 3, 0))
         hidden_sq.index_add_(-1, tokens, d_hidden.square().sum(-1).permute(1, 2, 0))
@@ -137,8 +149,8 @@ def _local_squared_norms(parts, num_heads, layer_input, directions, chunk):
     squared = layer_input.new_zeros(num_heads, n, n)
     batched = vmap(tangent_outputs)
     for tokens, tangents in tangent_chunks(directions, chunk):
-        d_heads = batched(tangents.to(layer_input.device))  # (B, H, n, d_h)
-        squared.index_add_(-1, tokens.to(layer_input.device), d_heads.square().sum(-1).permute(1, 2, 0))
+        d_heads = batched(tangents)  # (B, H, n, d_h)
+        squared.index_add_(-1, tokens, d_heads.square().sum(-1).permute(1, 2, 0))
     return squared
 
 

@@ -46,14 +46,14 @@ def tangent_chunks(directions: torch.Tensor, chunk_size: int):
     """Yield batches of one-token tangents built from ``directions`` (n, K, d).
 
     Yields:
-        (tokens, tangents): ``tokens`` (B,) long, the input token each tangent sits on;
-        ``tangents`` (B, n, d), zero except ``tangents[b, tokens[b]]``.
+        (tokens, tangents) on the device of ``directions``: ``tokens`` (B,) long, the input
+        token each tangent sits on; ``tangents`` (B, n, d), zero except ``tangents[b, tokens[b]]``.
     """
     n, k, d = directions.shape
     flat = directions.reshape(n * k, d)
-    token_of = torch.arange(n).repeat_interleave(k)
+    token_of = torch.arange(n, device=directions.device).repeat_interleave(k)
     for start in range(0, n * k, chunk_size):
         tokens = token_of[start : start + chunk_size]
-        tangents = torch.zeros(len(tokens), n, d, dtype=directions.dtype)
-        tangents[torch.arange(len(tokens)), tokens] = flat[start : start + chunk_size]
+        tangents = directions.new_zeros(len(tokens), n, d)
+        tangents[torch.arange(len(tokens), device=directions.device), tokens] = flat[start : start + chunk_size]
         yield tokens, tangents

@@ -1,5 +1,6 @@
 """``bertstory analyze``: attention, local and global attribution, and token contribution
-of every head and layer over a corpus, written as a results directory (docs/results.md)."""
+of every head and layer over a corpus, written as a results directory (docs/results.md),
+then the run's findings tables (``bertstory findings``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def analyze(**options) -> None:
       bertstory analyze --corpus pairs.tsv --pair-column hypothesis --max-inputs 0
       bertstory analyze --model bert-base-uncased --estimator exact --device cuda
 
-    Rerunning the same command resumes: finished inputs are skipped.
+    Rerunning the same command resumes: finished inputs are skipped. The findings
+    tables (bertstory findings) are written at the end.
     """
     args = AnalyzeArgs.from_options(options)
     summary = run_analyze(args, log=lambda line: click.echo(line, err=True))

@@ -6,6 +6,8 @@ check caches its exact maps under ``estimator/``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
 import sys
 import time
@@ -25,7 +27,8 @@ from bertstory.corpus import CorpusInput, load_corpus, sample
 from bertstory.engine.embedding import Encoded, embedding_output, encode
 from bertstory.engine.maps import compute_maps
 from bertstory.errors import BertstoryError
-from bertstory.models import LoadedModel, load_model
+from bertstory.findings import write_findings
+from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, LoadedModel, load_model
 from bertstory.results import RunDirectory, atomic_write_jsonl, ensure_writable, run_key, slug
 
 
@@ -67,8 +70,8 @@ def run_analyze(args: AnalyzeArgs, log=print) -> AnalyzeSummary:
         )
     content_hash = corpus_hash(prepared)
     settings = _settings(args)
-    key = run_key({**settings, "device": None, "model_revision": loaded.revision, "corpus": content_hash})
-    run_dir = RunDirectory(args.out / f"{slug(loaded.name_or_path if args.model != 'embedded' else 'minilm-l6-h384-uncased')}-{key}")
+    key = run_key({**settings, "model_revision": loaded.revision, "corpus": content_hash})
+    run_dir = RunDirectory(args.out / f"{slug(EMBEDDED_MODEL_NAME if args.model == DEFAULT_MODEL else args.model)}-{key}")
     ensure_writable(run_dir.path)
 
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -108,14 +111,12 @@ def run_analyze(args: AnalyzeArgs, log=print) -> AnalyzeSummary:
     seconds = time.perf_counter() - clock
     run.update(finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), status="complete", seconds=round(seconds, 3))
     run_dir.write_run(run)
+    write_findings(run_dir.path)
     return AnalyzeSummary(run_dir.path, len(prepared), computed, too_long, seconds)
 
 
 def corpus_hash(prepared: list[PreparedInput]) -> str:
     """SHA-256 of the analysed inputs (ids and texts), the corpus part of the run key."""
-    import hashlib
-    import json
-
     rows = [[p.item.id, p.item.text, p.item.text_pair] for p in prepared]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 

@@ -1,0 +1,242 @@
+"""Assemble the tidy tables from the streamed :class:`~bertstory.findings.stream.Sums`.
+
+Every table numbers layers and heads from 1 (DESIGN §7); columns are documented in
+``docs/results.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bertstory.findings.bootstrap import bootstrap_pooled_mean, median_over_inputs
+from bertstory.findings.clustering import cluster_heads, mds_layout
+from bertstory.findings.config import FindingsConfig
+from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, label_heads
+from bertstory.findings.run import VIEWS
+from bertstory.findings.stream import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS, Sums
+from bertstory.findings.tokens import TOKEN_CLASSES
+
+#: Names of the tables, in the order they are written.
+TABLE_NAMES: tuple[str, ...] = (
+    "heads", "layers", "transitions", "rollout", "positions", "head_embedding", "head_distances",
+)
+PAIR_NAMES: tuple[str, ...] = tuple(f"{a}_{b}" for a, b in PAIRS)
+PAIR_METRICS: tuple[str, ...] = ("js", "tv", "spearman", "top1")
+
+
+def _safe_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
+
+
+def head_masses(sums: Sums) -> dict[str, dict[str, np.ndarray]]:
+    """Pooled masses ``{view: {class: (L, H)}}`` for every class of ``MASS_CLASSES``."""
+    rows = sums.n_rows
+    out: dict[str, dict[str, np.ndarray]] = {}
+    centre = sums.max_offset
+    for vi, view in enumerate(VIEWS):
+        masses = {c: sums.class_sums[vi, ..., ci] / rows for ci, c in enumerate(TOKEN_CLASSES)}
+        for name, k in (("self", 0), ("prev", -1), ("next", 1)):
+            masses[name] = _safe_divide(sums.offset_sums[vi, centre + k], sums.offset_counts[centre + k])
+        out[view] = masses
+    return out
+
+
+def _bootstrap(sums: Sums, config: FindingsConfig) -> dict[str, np.ndarray]:
+    """Medians over inputs and 95% intervals of the head JS and rollout JS, one paired bootstrap."""
+    n = sums.n_inputs
+    heads_js = sums.js_inputs.reshape(n, -1)
+    rollout_js = sums.rollout_js_inputs.reshape(n, -1)
+    joint = np.concatenate([heads_js, rollout_js], axis=1)
+    lo, hi = bootstrap_pooled_mean(joint, sums.input_rows, config.bootstrap_samples, int(config.seed or 0))
+    median = median_over_inputs(joint, sums.input_rows)
+    split = heads_js.shape[1]
+    head_shape = sums.js_inputs.shape[1:]
+    rollout_shape = sums.rollout_js_inputs.shape[1:]
+    return {
+        "heads_median": median[:split].reshape(head_shape), "heads_lo": lo[:split].reshape(head_shape),
+        "heads_hi": hi[:split].reshape(head_shape),
+        "rollout_median": median[split:].reshape(rollout_shape), "rollout_lo": lo[split:].reshape(rollout_shape),
+        "rollout_hi": hi[split:].reshape(rollout_shape),
+    }
+
+
+def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataFrame], dict]:
+    """All tables, and a small summary (MDS stress per view) for ``findings.json``."""
+    n_layers, n_heads = sums.num_layers, sums.num_heads
+    rows = sums.n_rows
+    layer_idx, head_idx = np.meshgrid(np.arange(n_layers), np.arange(n_heads), indexing="ij")
+    flat = lambda a: np.asarray(a).reshape(-1)  # noqa: E731 — (L, H) → head order L1-H1, L1-H2, …
+
+    masses = head_masses(sums)
+    entropy = {view: sums.entropy_sums[vi] / rows for vi, view in enumerate(VIEWS)}
+    labels = {view: label_heads(masses[view], entropy[view], config) for view in VIEWS}
+    boot = _bootstrap(sums, config)
+
+    # Head clustering per view.
+    distances = sums.head_js_sums / rows
+    embeddings, clusters, stress = {}, {}, {}
+    for ci, view in enumerate(CLUSTER_VIEWS):
+        embeddings[view], stress[view] = mds_layout(distances[ci], int(config.seed or 0))
+        clusters[view] = cluster_heads(distances[ci], config.n_clusters)
+
+    # heads
+    heads = {
+        "layer": flat(layer_idx + 1), "head": flat(head_idx + 1),
+        "n_inputs": np.full(n_layers * n_heads, sums.n_inputs, dtype=np.int64),
+        "n_queries": np.full(n_layers * n_heads, rows, dtype=np.int64),
+    }
+    for view in VIEWS:
+        for c in MASS_CLASSES:
+            heads[f"mass_{c}_{view}"] = flat(masses[view][c])
+        heads[f"entropy_{view}"] = flat(entropy[view])
+        heads[f"label_{view}"] = flat(labels[view]).astype(str)
+    for pi, pair in enumerate(PAIR_NAMES):
+        heads[f"js_{pair}"] = flat(sums.js_inputs[:, pi].sum(axis=0) / rows)
+        heads[f"tv_{pair}"] = flat(sums.tv_sums[pi] / rows)
+        heads[f"spearman_{pair}"] = flat(_safe_divide(sums.spearman_sums[pi], sums.spearman_counts[pi]))
+        heads[f"top1_{pair}"] = flat(sums.top1_sums[pi] / rows)
+        heads[f"js_{pair}_median"] = flat(boot["heads_median"][pi])
+        heads[f"js_{pair}_lo"] = flat(boot["heads_lo"][pi])
+        heads[f"js_{pair}_hi"] = flat(boot["heads_hi"][pi])
+    heads["persists"] = heads["label_attention"] == heads["label_global"]
+    heads["cluster"] = clusters["attention"]
+    heads["cluster_global"] = clusters["global"]
+    heads_df = pd.DataFrame(heads)
+
+    tables = {
+        "heads": heads_df,
+        "layers": _layers_table(heads_df, sums),
+        "transitions": _transitions_table(heads_df),
+        "rollout": _rollout_table(sums, boot),
+        "positions": _positions_table(sums),
+        "head_embedding": _embedding_table(embeddings, clusters, n_layers, n_heads),
+        "head_distances": _distances_table(distances, n_layers, n_heads),
+    }
+    return tables, {"mds_stress": stress}
+
+
+def head_metric_columns() -> list[str]:
+    """Numeric per-head metric columns that ``layers`` summarises (mean and median over heads)."""
+    columns = [f"mass_{c}_{v}" for v in VIEWS for c in MASS_CLASSES] + [f"entropy_{v}" for v in VIEWS]
+    columns += [f"{m}_{pair}" for pair in PAIR_NAMES for m in PAIR_METRICS]
+    return columns
+
+
+def _layers_table(heads: pd.DataFrame, sums: Sums) -> pd.DataFrame:
+    grouped = heads.groupby("layer", sort=True)
+    out = pd.DataFrame({"layer": np.arange(1, sums.num_layers + 1, dtype=np.int64)})
+    out["n_heads"] = grouped.size().to_numpy().astype(np.int64)
+    out["n_inputs"] = np.int64(sums.n_inputs)
+    out["n_queries"] = np.int64(sums.n_rows)
+    columns = {}
+    for column in head_metric_columns():
+        columns[f"{column}_mean"] = grouped[column].mean().to_numpy()
+        columns[f"{column}_median"] = grouped[column].median().to_numpy()
+    layer_of_head = heads["layer"].to_numpy() - 1
+    for view in VIEWS:
+        values = heads[f"label_{view}"].to_numpy()
+        for label in LABELS:
+            counts = np.bincount(layer_of_head[values == label], minlength=sums.num_layers)
+            columns[f"heads_{label_column(label)}_{view}"] = counts.astype(np.int64)
+    columns["persists_fraction"] = grouped["persists"].mean().to_numpy()
+    share = sums.own_share.astype(np.float64)
+    q25, median, q75 = np.percentile(share, [25, 50, 75], axis=1)
+    columns["own_share_mean"] = share.mean(axis=1)
+    columns["own_share_median"] = median
+    columns["own_share_q25"] = q25
+    columns["own_share_q75"] = q75
+    columns["own_share_iqr"] = q75 - q25
+    columns["own_top1_fraction"] = sums.own_top1 / sums.n_rows
+    return pd.concat([out, pd.DataFrame(columns)], axis=1)
+
+
+def _transitions_table(heads: pd.DataFrame) -> pd.DataFrame:
+    """Counts of (attention label → global label) over all heads and per layer, full grid."""
+    n_labels = len(LABELS)
+    index = {label: i for i, label in enumerate(LABELS)}
+    a = heads["label_attention"].map(index).to_numpy()
+    g = heads["label_global"].map(index).to_numpy()
+    layers = heads["layer"].to_numpy()
+    scopes = [("all", pd.NA, np.ones(len(heads), dtype=bool))]
+    scopes += [("layer", int(layer), layers == layer) for layer in np.unique(layers)]
+    frames = []
+    grid_a, grid_g = np.meshgrid(np.arange(n_labels), np.arange(n_labels), indexing="ij")
+    for scope, layer, mask in scopes:
+        counts = np.bincount(a[mask] * n_labels + g[mask], minlength=n_labels * n_labels).reshape(n_labels, n_labels)
+        totals = counts.sum(axis=1, keepdims=True)
+        frames.append(pd.DataFrame({
+            "scope": scope,
+            "layer": pd.array([layer] * n_labels * n_labels, dtype="Int64"),
+            "label_attention": np.asarray(LABELS, dtype=object)[grid_a.ravel()].astype(str),
+            "label_global": np.asarray(LABELS, dtype=object)[grid_g.ravel()].astype(str),
+            "count": counts.ravel().astype(np.int64),
+            "share": _safe_divide(counts, np.broadcast_to(totals, counts.shape)).ravel(),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _rollout_table(sums: Sums, boot: dict[str, np.ndarray]) -> pd.DataFrame:
+    rows = sums.n_rows
+    out: dict[str, np.ndarray] = {
+        "layer": np.arange(1, sums.num_layers + 1, dtype=np.int64),
+        "n_inputs": np.full(sums.num_layers, sums.n_inputs, dtype=np.int64),
+        "n_queries": np.full(sums.num_layers, rows, dtype=np.int64),
+    }
+    for mi, method in enumerate(ROLLOUT_METHODS):
+        out[f"js_{method}"] = sums.rollout_js_inputs[:, mi].sum(axis=0) / rows
+        out[f"tv_{method}"] = sums.rollout_tv[mi] / rows
+        out[f"spearman_{method}"] = _safe_divide(sums.rollout_spearman[mi], sums.rollout_spearman_counts[mi])
+        out[f"top1_{method}"] = sums.rollout_top1[mi] / rows
+        out[f"js_{method}_median"] = boot["rollout_median"][mi]
+        out[f"js_{method}_lo"] = boot["rollout_lo"][mi]
+        out[f"js_{method}_hi"] = boot["rollout_hi"][mi]
+    return pd.DataFrame(out)
+
+
+def _positions_table(sums: Sums) -> pd.DataFrame:
+    offsets = np.arange(-sums.max_offset, sums.max_offset + 1)
+    n_layers, n_heads = sums.num_layers, sums.num_heads
+    v, o = len(VIEWS), offsets.size
+    # index order: layer, head, view, offset
+    mass = _safe_divide(sums.offset_sums, sums.offset_counts[None, :, None, None])  # (V, O, L, H)
+    mass = mass.transpose(2, 3, 0, 1)  # (L, H, V, O)
+    grid = np.meshgrid(np.arange(n_layers), np.arange(n_heads), np.arange(v), np.arange(o), indexing="ij")
+    return pd.DataFrame({
+        "layer": grid[0].ravel().astype(np.int64) + 1,
+        "head": grid[1].ravel().astype(np.int64) + 1,
+        "view": np.asarray(VIEWS, dtype=object)[grid[2].ravel()].astype(str),
+        "offset": offsets[grid[3].ravel()].astype(np.int64),
+        "mass": mass.ravel(),
+        "n_queries": sums.offset_counts[grid[3].ravel()].astype(np.int64),
+    })
+
+
+def _embedding_table(embeddings: dict, clusters: dict, n_layers: int, n_heads: int) -> pd.DataFrame:
+    frames = []
+    for view in CLUSTER_VIEWS:
+        frames.append(pd.DataFrame({
+            "view": view,
+            "layer": np.repeat(np.arange(1, n_layers + 1), n_heads).astype(np.int64),
+            "head": np.tile(np.arange(1, n_heads + 1), n_layers).astype(np.int64),
+            "x": embeddings[view][:, 0], "y": embeddings[view][:, 1],
+            "cluster": clusters[view].astype(np.int64),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _distances_table(distances: np.ndarray, n_layers: int, n_heads: int) -> pd.DataFrame:
+    k = n_layers * n_heads
+    a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    frames = []
+    for ci, view in enumerate(CLUSTER_VIEWS):
+        frames.append(pd.DataFrame({
+            "view": view,
+            "layer_a": (a.ravel() // n_heads + 1).astype(np.int64), "head_a": (a.ravel() % n_heads + 1).astype(np.int64),
+            "layer_b": (b.ravel() // n_heads + 1).astype(np.int64), "head_b": (b.ravel() % n_heads + 1).astype(np.int64),
+            "js": distances[ci].ravel(),
+        }))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,69 @@
+"""Token classes of one input (DESIGN §4): ``CLS``, ``SEP``, ``punct`` and its sub-classes.
+
+* ``CLS`` / ``SEP`` — tokens equal to the model's own special-token strings, read from
+  ``run.json`` ``special_tokens`` (``[CLS]``/``[SEP]`` for BERT, ``<s>``/``</s>`` for
+  RoBERTa).
+* ``punct`` — tokens made only of punctuation characters once the sub-word marker is
+  stripped: a leading WordPiece ``##``, byte-level BPE ``Ġ`` or SentencePiece ``▁``.
+  A punctuation character is what BERT's own tokenizer splits on: ASCII ``!"#$%&'()*+,-./
+  :;<=>?@[\\]^_`{|}~`` and every Unicode character of category ``P*``. A token that is
+  only a marker (e.g. a bare ``▁``) is not punctuation; special tokens never are.
+* ``period`` / ``comma`` — the ``punct`` tokens that are exactly ``.`` / ``,`` after
+  stripping the marker (``...`` is ``punct`` but not ``period``).
+
+The positional relations ``self``, ``prev`` and ``next`` need no tokens; see
+:mod:`bertstory.findings.patterns`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+TokenClass = Literal["cls", "sep", "punct", "period", "comma"]
+#: Column order of :func:`class_masks`; the lower-case names used in table columns.
+TOKEN_CLASSES: tuple[TokenClass, ...] = ("cls", "sep", "punct", "period", "comma")
+
+_MARKERS = ("##", "Ġ", "▁")
+
+
+def strip_marker(token: str) -> str:
+    """The token without one leading sub-word marker (``##``, ``Ġ`` or ``▁``)."""
+    for marker in _MARKERS:
+        if token.startswith(marker):
+            return token[len(marker):]
+    return token
+
+
+def is_punctuation_char(char: str) -> bool:
+    """BERT's definition: ASCII punctuation/symbols or a Unicode ``P*`` character."""
+    code = ord(char)
+    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
+        return True
+    return unicodedata.category(char).startswith("P")
+
+
+def is_punct(token: str) -> bool:
+    """True when the token, marker stripped, is non-empty and all punctuation."""
+    core = strip_marker(token)
+    return bool(core) and all(is_punctuation_char(c) for c in core)
+
+
+def class_masks(tokens: Sequence[str], cls: str, sep: str) -> np.ndarray:
+    """Boolean (n, 5) membership of each token in ``TOKEN_CLASSES`` (cls, sep, punct, period, comma)."""
+    masks = np.zeros((len(tokens), len(TOKEN_CLASSES)), dtype=bool)
+    for i, token in enumerate(tokens):
+        token = str(token)
+        if token == cls:
+            masks[i, 0] = True
+        elif token == sep:
+            masks[i, 1] = True
+        elif is_punct(token):
+            masks[i, 2] = True
+            core = strip_marker(token)
+            masks[i, 3] = core == "."
+            masks[i, 4] = core == ","
+    return masks

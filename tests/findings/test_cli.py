@@ -1,0 +1,68 @@
+"""`bertstory findings RESULTS_DIR`: summary, thresholds, idempotency, one-line errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bertstory.commands.findings import FindingsArgs, findings, run_findings
+from bertstory.errors import BertstoryError
+
+
+def bertstory_cli():
+    """The full command group (needs every registered command importable)."""
+    try:
+        from bertstory.cli import cli
+    except ImportError as error:  # pragma: no cover - before `analyze` lands on this branch
+        pytest.skip(f"bertstory.cli not importable yet: {error}")
+    return cli
+
+
+def test_command_writes_tables_and_prints_a_summary(small_run):
+    result = CliRunner().invoke(findings, [str(small_run)])
+    assert result.exit_code == 0, result.output
+    assert "findings computed: 10 inputs" in result.output
+    assert "JS attention vs global" in result.output
+    assert "own-token share" in result.output
+    assert (small_run / "tables" / "heads.parquet").is_file()
+    again = CliRunner().invoke(findings, [str(small_run)])
+    assert "findings up to date" in again.output
+    forced = CliRunner().invoke(findings, [str(small_run), "--force"])
+    assert "findings computed" in forced.output
+
+
+def test_threshold_options_reach_the_labels(small_run):
+    result = CliRunner().invoke(findings, [str(small_run), "--threshold-broad", "0", "--threshold-token", "1",
+                                           "--threshold-positional", "1"])
+    assert result.exit_code == 0, result.output
+    heads = pd.read_parquet(small_run / "tables" / "heads.parquet")
+    assert set(heads["label_attention"]) == {"broad"}  # entropy >= 0 always, nothing reaches mass 1
+    assert "broad entropy >= 0.0" in result.output
+
+
+def test_run_findings_dataclass_entry(small_run):
+    out = run_findings(FindingsArgs(results_dir=small_run, bootstrap_samples=10, seed=4))
+    assert out["recomputed"]
+    assert out["summary"]["config"]["seed"] == 4
+    assert set(out["tables"]) >= {"heads", "layers", "transitions", "rollout", "positions", "head_embedding"}
+
+
+def test_errors_are_bertstory_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(findings, [str(tmp_path / "empty")])
+    assert isinstance(result.exception, BertstoryError)
+    assert "not a run folder" in str(result.exception)
+    result = CliRunner().invoke(findings, [str(tmp_path / "missing")])
+    assert isinstance(result.exception, BertstoryError)
+
+
+def test_group_prints_one_line_and_exits_2(tmp_path, small_run):
+    cli = bertstory_cli()
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(cli, ["findings", str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error:") and "not a run folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    ok = CliRunner().invoke(cli, ["findings", str(small_run)])
+    assert ok.exit_code == 0, ok.output
