@@ -10,7 +10,6 @@ import click
 from bertstory.commands.analyze import AnalyzeArgs, analyze_options, run_analyze
 from bertstory.commands.analyze import echo_summary as echo_analyze_summary
 from bertstory.commands.report import PROJECT_OPTION, SITE_DIR_OPTION, ReportArgs, run_report
-from bertstory.findings import write_findings
 from bertstory.report.build import Report
 
 
@@ -24,11 +23,10 @@ class BuildSiteArgs:
 
 
 def run_build_site(args: BuildSiteArgs) -> Report:
-    """Analyze (finished inputs are reused), compute the findings tables, then build the report."""
+    """Analyze (finished inputs are reused; ``analyze`` ends by writing the findings tables,
+    recomputed only when the maps changed), then build the report."""
     summary = run_analyze(args.analyze, log=lambda line: click.echo(line, err=True))
     echo_analyze_summary(summary)
-    write_findings(summary.run_dir)
-    click.echo(f"Findings tables in {summary.run_dir / 'tables'}")
     return run_report(ReportArgs(results_dir=summary.run_dir, project=args.project, site_dir=args.site_dir))
 
 
