@@ -1,18 +1,21 @@
-"""Names a person reads: layers and heads numbered from 1, heads named ``L3-H7``."""
+"""Names a person reads: layers and heads numbered from 1, heads named ``L3-H7``.
+
+The views, view pairs, token classes and labels are those of :mod:`bertstory.findings`
+(``VIEWS``; ``PAIRS``: column suffixes ``a_b`` of ``heads``; ``CLASSES``: ``mass_{class}_{view}``
+columns; ``LABELS``: head labels in display order).
+"""
 
 from __future__ import annotations
 
-VIEWS: tuple[str, ...] = ("attention", "local", "global")
-"""The three per-head views, in the order they are shown."""
+from bertstory.findings.patterns import LABELS
+from bertstory.findings.patterns import MASS_CLASSES as CLASSES
+from bertstory.findings.run import VIEWS
+from bertstory.findings.tables import PAIR_NAMES as PAIRS
 
-PAIRS: tuple[str, ...] = ("attention_local", "attention_global", "local_global")
-"""View pairs compared by the divergence metrics (column suffixes of ``heads``)."""
-
-CLASSES: tuple[str, ...] = ("cls", "sep", "punct", "period", "comma", "self", "prev", "next")
-"""Token classes with a mass column ``mass_{class}_{view}`` in ``heads``."""
-
-LABELS: tuple[str, ...] = ("CLS", "SEP", "punct", "self", "prev", "next", "broad", "mixed")
-"""Head labels in display order (DESIGN §4); unknown labels sort after these."""
+__all__ = [
+    "CLASSES", "CLASS_TITLES", "LABELS", "PAIRS", "PAIR_TITLES", "VIEWS", "VIEW_TITLES",
+    "head_name", "label_order", "layer_name", "layer_slug",
+]
 
 VIEW_TITLES = {"attention": "attention", "local": "local attribution", "global": "global attribution"}
 PAIR_TITLES = {

@@ -177,9 +177,10 @@ class PageWriter:
             analyze=command_line(self.data, "analyze"), build_site=command_line(self.data, "build-site"),
             settings_json=json.dumps(self.data.run.get("settings", {}), indent=2),
             findings_json=json.dumps(self.data.findings.get("config", {}), indent=2),
-            versions={"bertstory (report)": __version__, **{
+            versions={
                 "bertstory (analysis)": self.data.run.get("bertstory_version", "?"),
+                "bertstory (report)": __version__,
                 **self.data.run.get("versions", {}),
-            }},
+            },
             downloads=downloads,
         )

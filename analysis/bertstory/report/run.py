@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 
 from bertstory.errors import BertstoryError
+from bertstory.findings.tables import TABLE_NAMES
 
-REQUIRED_TABLES: tuple[str, ...] = (
-    "heads", "layers", "transitions", "rollout", "positions", "head_embedding", "head_distances",
-)
-"""Tables written by ``bertstory findings`` that every report needs."""
+REQUIRED_TABLES: tuple[str, ...] = TABLE_NAMES
+"""Tables written by ``bertstory findings``; every report needs them."""
 OPTIONAL_TABLES: tuple[str, ...] = ("estimator_error",)
 """Tables that exist only for some runs (``estimator_error``: ``--estimator probes``)."""
 

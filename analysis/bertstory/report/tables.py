@@ -10,12 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bertstory.findings.stream import ROLLOUT_METHODS
+from bertstory.findings.tables import PAIR_METRICS as METRICS
 from bertstory.report.naming import LABELS, VIEWS, head_name, label_order
-
-METRICS: tuple[str, ...] = ("js", "tv", "spearman", "top1")
-"""Row-comparison metrics of DESIGN §3."""
-ROLLOUT_METHODS: tuple[str, ...] = ("rollout", "attention")
-"""Column suffixes of the ``rollout`` table: attention rollout and raw head-averaged attention."""
 
 
 def layer_summary(layers: pd.DataFrame) -> pd.DataFrame:
