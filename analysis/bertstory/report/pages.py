@@ -96,7 +96,7 @@ class PageWriter:
         return self._write(
             "overview.md.j2", "index.md",
             summary=context.run_summary(self.data),
-            findings=story.key_findings(self.data, prefix=""),
+            findings=story.key_findings(self.data),
             headline=[s for s in ("fig2_js_by_layer", "fig1_js_heatmaps", "fig5_mixing") if s in self.figures],
         )
 

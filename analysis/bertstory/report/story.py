@@ -2,7 +2,7 @@
 
 Each function returns Markdown text whose wording follows the numbers (which view is
 closer, whether a share rises or falls), so no sentence claims more than its table says.
-Layers and heads are 1-based; links are relative to the generated ``index.md``.
+Layers and heads are 1-based; links are relative to the Overview (``docs/generated/index.md``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import pandas as pd
 from bertstory.report import tables
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import head_name, label_order
+from bertstory.report.run import RunData
 
 
-def _head_link(layer: int, head: int, prefix: str) -> str:
+def _head_link(layer: int, head: int) -> str:
     name = head_name(layer, head)
-    return f"[{name}]({prefix}heads/{name}.md)"
+    return f"[{name}](heads/{name}.md)"
 
 
 def _trend(first: float, last: float, up: str, down: str, level: str) -> str:
@@ -59,14 +60,14 @@ def parting(layers: pd.DataFrame) -> str:
     return text
 
 
-def extremes(heads: pd.DataFrame, prefix: str) -> str:
+def extremes(heads: pd.DataFrame) -> str:
     """The heads whose attention is furthest from and closest to their global attribution."""
     ranked = heads.sort_values(["js_attention_global", "layer", "head"])
     low, high = ranked.iloc[0], ranked.iloc[-1]
     return (
-        f"Attention misdescribes {_head_link(int(high['layer']), int(high['head']), prefix)} most "
+        f"Attention misdescribes {_head_link(int(high['layer']), int(high['head']))} most "
         f"(JS vs global attribution {num(high['js_attention_global'])}) and "
-        f"{_head_link(int(low['layer']), int(low['head']), prefix)} least ({num(low['js_attention_global'])})."
+        f"{_head_link(int(low['layer']), int(low['head']))} least ({num(low['js_attention_global'])})."
     )
 
 
@@ -143,13 +144,13 @@ def estimator(errors: pd.DataFrame, k: int | None) -> str:
     return text
 
 
-def key_findings(data, prefix: str = "") -> list[str]:
-    """All key findings of the Overview, in reading order; ``prefix`` locates ``heads/`` from the page."""
+def key_findings(data: RunData) -> list[str]:
+    """All key findings of the Overview, in reading order."""
     heads = data.tables["heads"]
     found = [
         divergence(heads),
         parting(data.tables["layers"]),
-        extremes(heads, prefix),
+        extremes(heads),
         labels(heads),
         persistence(heads, data.tables["transitions"]),
         mixing(data.tables["layers"]),

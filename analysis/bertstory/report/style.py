@@ -70,7 +70,6 @@ RC = {
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.03,
     "pdf.fonttype": 42,
-    "svg.hashsalt": "bertstory",
     "figure.dpi": 100,
 }
 
