@@ -15,13 +15,18 @@ from bertstory.errors import BertstoryError
 
 
 class _Group(click.Group):
-    """A click group that reports :class:`BertstoryError` as one line, never a traceback."""
+    """A click group that reports :class:`BertstoryError` and file-system errors (a full
+    disk, a folder that turned read-only) as one line, never a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except BertstoryError as error:
             click.echo(f"Error: {error}", err=True)
+            ctx.exit(2)
+        except OSError as error:
+            where = f": {error.filename}" if error.filename else ""
+            click.echo(f"Error: {error.strerror or error}{where}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted: finished inputs are saved; rerun the same command to resume.", err=True)

@@ -21,7 +21,6 @@ import numpy as np
 
 from bertstory.errors import BertstoryError
 
-MAP_ARRAYS = ("attention", "local", "global", "contribution")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -104,9 +103,6 @@ class RunDirectory:
 
     def map_path(self, input_id: str) -> Path:
         return self.maps_dir / f"{input_id}.npz"
-
-    def read_run(self) -> dict[str, Any]:
-        return json.loads(self.run_json.read_text())
 
     def write_run(self, run: dict[str, Any]) -> None:
         atomic_write_json(self.run_json, run)

@@ -98,3 +98,13 @@ def test_rerun_computes_nothing(tiny_bert_dir, small_corpus, tmp_path):
     assert analyze(*args).exit_code == 0
     again = analyze(*args)
     assert again.exit_code == 0 and "(0 computed now)" in again.output
+
+
+def test_estimator_check_follows_check_inputs(tiny_bert_dir, small_corpus, tmp_path):
+    args = ("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path)
+    assert analyze(*args, "--check-inputs", 1).exit_code == 0
+    table = pd.read_csv(only_run(tmp_path) / "tables" / "estimator_error.csv")
+    assert table.input_id.nunique() == 1
+    assert analyze(*args, "--check-inputs", 2).exit_code == 0
+    table = pd.read_csv(only_run(tmp_path) / "tables" / "estimator_error.csv")
+    assert table.input_id.nunique() == 2

@@ -10,7 +10,6 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import spearmanr
 
 from bertstory.findings.divergence import (
-    entropy_bits,
     js_divergence,
     normalise_rows,
     normalised_entropy,
@@ -79,7 +78,6 @@ def test_normalised_entropy_uniform_one_hot_and_single_token():
     assert normalised_entropy(np.array([1.0])) == 0.0  # n = 1 defined as 0
     # H(½, ¼, ¼) = 1.5 bits; / log2(3)
     assert normalised_entropy(np.array([0.5, 0.25, 0.25])) == pytest.approx(1.5 / math.log2(3), abs=1e-12)
-    assert entropy_bits(np.array([0.5, 0.25, 0.25])) == pytest.approx(1.5, abs=1e-12)
 
 
 def test_metrics_are_vectorised_over_leading_axes():

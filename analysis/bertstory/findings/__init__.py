@@ -18,7 +18,6 @@ Entry point: :func:`write_findings`.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +30,7 @@ from bertstory.findings.patterns import LABELS, Label, label_head
 from bertstory.findings.run import RunInfo, fingerprint, read_run
 from bertstory.findings.stream import stream_run
 from bertstory.findings.tables import TABLE_NAMES, build_tables
+from bertstory.results import atomic_write_bytes, atomic_write_json
 
 __all__ = [
     "FORMAT_VERSION", "SUMMARY_FILE", "FindingsConfig", "LABELS", "Label", "TABLE_NAMES", "is_up_to_date",
@@ -69,12 +69,6 @@ def is_up_to_date(run_dir: Path, config: FindingsConfig | None = None) -> bool:
     """True when ``tables/`` already holds the findings of these maps with this config."""
     _, _, key = _prepare(run_dir, config)
     return _cached(Path(run_dir), key)
-
-
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def _headline(tables: dict[str, pd.DataFrame]) -> dict:
@@ -125,8 +119,8 @@ def write_findings(run_dir: Path, config: FindingsConfig | None = None) -> dict[
     tables_dir.mkdir(parents=True, exist_ok=True)
     (tables_dir / SUMMARY_FILE).unlink(missing_ok=True)  # invalid until every table is written
     for name, frame in tables.items():
-        _write_atomic(tables_dir / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False))
-        _write_atomic(tables_dir / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        atomic_write_bytes(tables_dir / f"{name}.csv", frame.to_csv(index=False).encode())
+        atomic_write_bytes(tables_dir / f"{name}.parquet", frame.to_parquet(index=False))
     summary = {
         "fingerprint": key,
         "format_version": FORMAT_VERSION,
@@ -143,6 +137,5 @@ def write_findings(run_dir: Path, config: FindingsConfig | None = None) -> dict[
         "headline": _headline(tables),
         "versions": {"numpy": np.__version__, "pandas": pd.__version__},
     }
-    _write_atomic(tables_dir / SUMMARY_FILE,
-                  lambda p: p.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8"))
+    atomic_write_json(tables_dir / SUMMARY_FILE, summary)
     return tables

@@ -35,11 +35,6 @@ def normalise_rows(x: np.ndarray) -> np.ndarray:
     return x / x.sum(axis=-1, keepdims=True)
 
 
-def entropy_bits(p: np.ndarray) -> np.ndarray:
-    """Shannon entropy of each row in bits (``0 log 0 = 0``)."""
-    return -xlogy(p, p).sum(axis=-1) / _LOG2
-
-
 def normalised_entropy(p: np.ndarray) -> np.ndarray:
     """``H(row) / log n`` for each row, in [0, 1]: 1 for a uniform row, 0 for one-hot.
 

@@ -46,18 +46,22 @@ def map_errors(estimate: np.ndarray, exact: np.ndarray) -> tuple[float, float]:
 
 
 def check_estimator(loaded, run_dir: RunDirectory, inputs: list[tuple[str, Encoded]], args, log) -> pd.DataFrame:
-    """Compute (or reuse) the estimator-error table of the run."""
-    csv_path = run_dir.tables_dir / "estimator_error.csv"
-    if csv_path.exists():
-        return pd.read_csv(csv_path, dtype={"input_id": str})
+    """Compute the estimator-error table of the run, or reuse it when it already covers
+    the same inputs and K values."""
     layers = loaded.architecture.layers(loaded.model)
     num_heads = loaded.architecture.num_heads(loaded.model)
-    hidden_size = layers[0].query.in_features
+    picked = pick_check_inputs(inputs, args.check_inputs)
+    counts = probe_counts(args.probes, layers[0].query.in_features)
+    csv_path = run_dir.tables_dir / "estimator_error.csv"
+    if csv_path.exists():
+        table = pd.read_csv(csv_path, dtype={"input_id": str})
+        if set(table.input_id) == {input_id for input_id, _ in picked} and set(table.probes) == set(counts):
+            return table
     rows = []
-    for input_id, encoded in pick_check_inputs(inputs, args.check_inputs):
+    for input_id, encoded in picked:
         embeddings = embedding_output(loaded, encoded)
         exact = _cached_exact(run_dir, input_id, encoded, layers, num_heads, embeddings, args, log)
-        for k in probe_counts(args.probes, hidden_size):
+        for k in counts:
             estimate = compute_maps(
                 layers, num_heads, embeddings, estimator="probes", probes=k, seed=args.seed, input_id=input_id
             ).as_arrays()

@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 
 from bertstory.errors import BertstoryError
+from bertstory.findings.config import FindingsConfig
+
+_DEFAULTS = FindingsConfig()
 
 
 @dataclass(frozen=True)
@@ -15,18 +18,18 @@ class FindingsArgs:
     """Arguments of ``bertstory findings``."""
 
     results_dir: Path
-    threshold_positional: float = 0.5
-    threshold_token: float = 0.6
-    threshold_broad: float = 0.8
-    bootstrap_samples: int = 1000
+    threshold_positional: float = _DEFAULTS.threshold_positional
+    threshold_token: float = _DEFAULTS.threshold_token
+    threshold_broad: float = _DEFAULTS.threshold_broad
+    bootstrap_samples: int = _DEFAULTS.bootstrap_samples
     seed: int | None = None
-    clusters: int = 6
+    clusters: int = _DEFAULTS.n_clusters
     force: bool = False
 
 
 def run_findings(args: FindingsArgs) -> dict:
     """Write the tables of ``args.results_dir``; return ``{"recomputed": bool, "tables": …, "summary": …}``."""
-    from bertstory.findings import SUMMARY_FILE, FindingsConfig, is_up_to_date, read_summary, write_findings
+    from bertstory.findings import SUMMARY_FILE, is_up_to_date, read_summary, write_findings
 
     config = FindingsConfig(
         threshold_positional=args.threshold_positional,
@@ -49,16 +52,16 @@ def _row(values: list[float]) -> str:
 
 @click.command("findings")
 @click.argument("results_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--threshold-positional", type=float, default=0.5, show_default=True,
+@click.option("--threshold-positional", type=float, default=_DEFAULTS.threshold_positional, show_default=True,
               help="Least mass for the self/prev/next labels.")
-@click.option("--threshold-token", type=float, default=0.6, show_default=True,
+@click.option("--threshold-token", type=float, default=_DEFAULTS.threshold_token, show_default=True,
               help="Least mass for the CLS/SEP/punct labels.")
-@click.option("--threshold-broad", type=float, default=0.8, show_default=True,
+@click.option("--threshold-broad", type=float, default=_DEFAULTS.threshold_broad, show_default=True,
               help="Least normalised entropy for the broad label (else mixed).")
-@click.option("--bootstrap-samples", type=int, default=1000, show_default=True,
+@click.option("--bootstrap-samples", type=int, default=_DEFAULTS.bootstrap_samples, show_default=True,
               help="Resamples of the inputs for 95% intervals.")
 @click.option("--seed", type=int, default=None, help="Bootstrap and MDS seed [default: the run's seed].")
-@click.option("--clusters", type=int, default=6, show_default=True, help="Head clusters per view.")
+@click.option("--clusters", type=int, default=_DEFAULTS.n_clusters, show_default=True, help="Head clusters per view.")
 @click.option("--force", is_flag=True, help="Recompute even if the tables are up to date.")
 def findings(**kwargs) -> None:
     """Compute the tables of one run folder (RESULTS_DIR holds run.json and maps/).
