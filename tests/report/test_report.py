@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,6 +114,25 @@ def test_strict_build_reports_broken_links(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
     with pytest.raises(BertstoryError, match="missing.md"):
         build_site(tmp_path / "mkdocs.yml", tmp_path / "site")
+
+
+def test_unwritable_site_dir_is_a_one_line_error(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
+    with pytest.raises(BertstoryError) as raised:
+        build_site(tmp_path / "mkdocs.yml", Path("/proc/nope"))
+    assert str(raised.value).startswith("cannot write the site to /proc/nope: ")
+    assert "\n" not in str(raised.value)
+
+
+def test_relative_site_dir_is_taken_from_the_current_directory(synthetic_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["report", str(synthetic_run), "--project", "pp", "--site-dir", "public"])
+    assert result.exit_code == 0, result.output
+    index = tmp_path.resolve() / "public" / "index.html"
+    assert index.is_file() and not (tmp_path / "pp" / "public").exists()
+    assert f"open  {index}" in result.output
 
 
 def test_report_command_without_tables_says_what_to_do(synthetic_run, tmp_path):
