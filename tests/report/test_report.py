@@ -165,6 +165,19 @@ def test_results_root_names_its_runs(synthetic_run):
         load_run(synthetic_run.parent)
 
 
+def test_parquet_only_tables_are_enough(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    for csv in (run_dir / "tables").glob("*.csv"):
+        csv.unlink()
+    report = build_report(run_dir, tmp_path / "project", build=False)
+    for name in {t for f in report.figures for t in f.tables}:
+        written = report.layout.figure_tables / f"{name}.csv"
+        assert written.read_bytes() == (synthetic_run / "tables" / f"{name}.csv").read_bytes()
+    downloads = report.layout.downloads / "tables"
+    assert (downloads / "heads.parquet").is_file() and not (downloads / "heads.csv").exists()
+
+
 def test_unfinished_run_reports_the_inputs_with_maps(synthetic_run, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(synthetic_run, run_dir)
