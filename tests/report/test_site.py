@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import head_name
+from bertstory.report.naming import VIEW_TITLES, head_name
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -161,6 +161,17 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
         assert f"attention vs global {num(row.js_attention_global)} {num(row.js_attention_global_median)} " \
                f"[{num(row.js_attention_global_lo)}, {num(row.js_attention_global_hi)}]" in text
         assert num(row.mass_cls_attention) in text and num(row.entropy_global) in text
+
+
+def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):
+    distances = _tables(built_site.run_dir)["head_distances"]
+    for (view, layer, head), part in distances.groupby(["view", "layer_a", "head_a"]):
+        others = part[(part["layer_b"] != layer) | (part["head_b"] != head)]
+        nearest = others.sort_values(["js", "layer_b", "head_b"], kind="stable").head(3)
+        text = _text(built_site.site / "generated" / "heads" / head_name(layer, head) / "index.html")
+        assert "heads , positions and head_distances tables" in text
+        listed = ", ".join(f"{head_name(r.layer_b, r.head_b)} ({num(r.js)})" for r in nearest.itertuples())
+        assert f"by {VIEW_TITLES[view]}: {listed}" in text
 
 
 def test_reproduce_page_states_the_command_and_run(built_site):
