@@ -138,9 +138,10 @@ def test_overview_numbers_equal_the_tables(built_site):
     assert f"vs global attribution {num(heads['js_attention_global'].median())} bits" in text
     kept = int(heads["persists"].sum())
     assert f"{kept} of {len(heads)} heads ({pct(kept / len(heads))})" in text
-    last = int(layers.index.max())
-    assert f"falls to {num(layers.loc[last, 'own_share_median'])} after layer {last}" in text or \
-        f"to {num(layers.loc[last, 'own_share_median'])} after layer {last}" in text
+    first, last = int(layers.index.min()), int(layers.index.max())
+    a, b = num(layers.loc[first, "own_share_median"]), num(layers.loc[last, "own_share_median"])
+    trend = "stays at" if a == b else "rises to" if float(b) > float(a) else "falls to"
+    assert f"own-token share of token contribution is {a}; it {trend} {b} after layer {last}" in text
     assert f"{pct(layers.loc[last, 'own_top1_fraction'])} of outputs" in text
     rollout = tables["rollout"].set_index("layer")
     assert f"rollout {num(rollout.loc[last, 'js_rollout'])}, raw attention {num(rollout.loc[last, 'js_attention'])}" in text
