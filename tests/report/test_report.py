@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,6 +115,91 @@ def test_strict_build_reports_broken_links(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
     with pytest.raises(BertstoryError, match="missing.md"):
         build_site(tmp_path / "mkdocs.yml", tmp_path / "site")
+
+
+def test_unwritable_site_dir_is_a_one_line_error(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
+    with pytest.raises(BertstoryError) as raised:
+        build_site(tmp_path / "mkdocs.yml", Path("/proc/nope"))
+    assert str(raised.value).startswith("cannot write the site to /proc/nope: ")
+    assert "\n" not in str(raised.value)
+
+
+def test_relative_site_dir_is_taken_from_the_current_directory(synthetic_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["report", str(synthetic_run), "--project", "pp", "--site-dir", "public"])
+    assert result.exit_code == 0, result.output
+    index = tmp_path.resolve() / "public" / "index.html"
+    assert index.is_file() and not (tmp_path / "pp" / "public").exists()
+    assert f"open  {index}" in result.output
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("run.json", "{", "run.json is unreadable or lacks"),
+        ("inputs.jsonl", '{"id": "00000", "tokens": []}\nnot json\n', "inputs.jsonl:2 is not a JSON object"),
+        ("tables/heads.parquet", "not parquet", "heads.parquet is unreadable ("),
+        ("tables/findings.json", "{", "findings.json is unreadable ("),
+        ("tables/findings.json", None, "tables lacks findings.json; run `bertstory findings"),
+    ],
+)
+def test_broken_run_files_are_one_line_errors(synthetic_run, tmp_path, name, content, message):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    if content is None:
+        (run_dir / name).unlink()
+    else:
+        (run_dir / name).write_text(content, encoding="utf-8")
+    with pytest.raises(BertstoryError, match=re.escape(message)) as raised:
+        load_run(run_dir)
+    assert "\n" not in str(raised.value)
+    if name.startswith("tables/") and content is not None:
+        assert str(raised.value).endswith(f"rerun `bertstory findings {run_dir} --force`")
+
+
+def test_results_root_names_its_runs(synthetic_run):
+    with pytest.raises(BertstoryError, match=f"holds runs {synthetic_run.name}: pass one of them"):
+        load_run(synthetic_run.parent)
+
+
+def test_parquet_only_tables_are_enough(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    for csv in (run_dir / "tables").glob("*.csv"):
+        csv.unlink()
+    report = build_report(run_dir, tmp_path / "project", build=False)
+    for name in {t for f in report.figures for t in f.tables}:
+        written = report.layout.figure_tables / f"{name}.csv"
+        assert written.read_bytes() == (synthetic_run / "tables" / f"{name}.csv").read_bytes()
+    downloads = report.layout.downloads / "tables"
+    assert (downloads / "heads.parquet").is_file() and not (downloads / "heads.csv").exists()
+
+
+def test_unfinished_run_reports_the_inputs_with_maps(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    missing = choose_examples(load_run(run_dir).inputs)[0]
+    (run_dir / "maps" / f"{missing}.npz").unlink()
+    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    run.update(status="running", finished=None, seconds=None)
+    (run_dir / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    findings = json.loads((run_dir / "tables" / "findings.json").read_text(encoding="utf-8"))
+    findings.update(n_inputs=5, skipped_inputs=[missing])
+    (run_dir / "tables" / "findings.json").write_text(json.dumps(findings), encoding="utf-8")
+
+    data = load_run(run_dir)
+    assert len(data.inputs) == 5 and missing not in set(data.inputs["id"]) and data.unanalysed == (missing,)
+    assert missing not in {e.input_id for e in load_examples(data)}
+    report = build_report(run_dir, tmp_path / "project", build=False)
+    overview = (report.layout.generated / "index.md").read_text(encoding="utf-8")
+    tokens = int(data.inputs["tokens"].map(len).sum())
+    assert "| inputs analysed | 5 of 200 available (0 skipped as longer than 128 tokens; 1 of the run's 6 inputs " \
+           "left out: they had no maps when `bertstory findings` ran) |" in overview
+    assert f"| tokens analysed | {tokens} |" in overview
+    assert "| compute time | unfinished (started 2025-01-01T00:00:00+00:00) |" in overview
 
 
 def test_report_command_without_tables_says_what_to_do(synthetic_run, tmp_path):

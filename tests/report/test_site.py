@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import head_name
+from bertstory.report.naming import VIEW_TITLES, head_name
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -138,9 +138,10 @@ def test_overview_numbers_equal_the_tables(built_site):
     assert f"vs global attribution {num(heads['js_attention_global'].median())} bits" in text
     kept = int(heads["persists"].sum())
     assert f"{kept} of {len(heads)} heads ({pct(kept / len(heads))})" in text
-    last = int(layers.index.max())
-    assert f"falls to {num(layers.loc[last, 'own_share_median'])} after layer {last}" in text or \
-        f"to {num(layers.loc[last, 'own_share_median'])} after layer {last}" in text
+    first, last = int(layers.index.min()), int(layers.index.max())
+    a, b = num(layers.loc[first, "own_share_median"]), num(layers.loc[last, "own_share_median"])
+    trend = "stays at" if a == b else "rises to" if float(b) > float(a) else "falls to"
+    assert f"own-token share of token contribution is {a}; it {trend} {b} after layer {last}" in text
     assert f"{pct(layers.loc[last, 'own_top1_fraction'])} of outputs" in text
     rollout = tables["rollout"].set_index("layer")
     assert f"rollout {num(rollout.loc[last, 'js_rollout'])}, raw attention {num(rollout.loc[last, 'js_attention'])}" in text
@@ -161,6 +162,17 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
         assert f"attention vs global {num(row.js_attention_global)} {num(row.js_attention_global_median)} " \
                f"[{num(row.js_attention_global_lo)}, {num(row.js_attention_global_hi)}]" in text
         assert num(row.mass_cls_attention) in text and num(row.entropy_global) in text
+
+
+def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):
+    distances = _tables(built_site.run_dir)["head_distances"]
+    for (view, layer, head), part in distances.groupby(["view", "layer_a", "head_a"]):
+        others = part[(part["layer_b"] != layer) | (part["head_b"] != head)]
+        nearest = others.sort_values(["js", "layer_b", "head_b"], kind="stable").head(3)
+        text = _text(built_site.site / "generated" / "heads" / head_name(layer, head) / "index.html")
+        assert "heads , positions and head_distances tables" in text
+        listed = ", ".join(f"{head_name(r.layer_b, r.head_b)} ({num(r.js)})" for r in nearest.itertuples())
+        assert f"by {VIEW_TITLES[view]}: {listed}" in text
 
 
 def test_reproduce_page_states_the_command_and_run(built_site):

@@ -32,10 +32,15 @@ class Report:
 
 
 def _copy_tables(data: RunData, layout: project.Layout, figures: list[PaperFigure]) -> dict[str, list]:
-    """Copy the tables behind the paper figures to ``figures/tables/`` (CSV) and every table
-    and figure into the site's downloads; returns the Reproduce page's download rows."""
+    """Copy the tables behind the paper figures to ``figures/tables/`` (CSV; written from the
+    Parquet file when the run has no CSV) and every table file and figure into the site's
+    downloads; returns the Reproduce page's download rows."""
     for name in sorted({t for f in figures for t in f.tables}):
-        shutil.copyfile(data.run_dir / "tables" / f"{name}.csv", layout.figure_tables / f"{name}.csv")
+        csv = data.run_dir / "tables" / f"{name}.csv"
+        if csv.exists():
+            shutil.copyfile(csv, layout.figure_tables / csv.name)
+        else:
+            data.tables[name].to_csv(layout.figure_tables / csv.name, index=False)
     shutil.copyfile(data.run_dir / "run.json", layout.figure_tables / "run.json")
     table_dir = layout.downloads / "tables"
     table_dir.mkdir(parents=True, exist_ok=True)

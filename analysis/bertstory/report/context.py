@@ -29,17 +29,29 @@ def run_summary(data: RunData) -> list[tuple[str, str]]:
                   f"revision `{model.get('revision', '?')}`)"),
         ("layers × heads", f"{data.num_layers} × {data.num_heads} (hidden size {model.get('hidden_size', '?')})"),
         ("corpus", f"`{corpus.get('source', settings.get('corpus'))}` (content hash `{str(corpus.get('content_hash', ''))[:16]}`)"),
-        ("inputs analysed", f"{run.get('n_inputs', len(data.inputs))} of {corpus.get('n_available', '?')} available "
-                            f"({corpus.get('n_skipped_too_long', 0)} skipped as longer than {settings.get('max_tokens')} tokens)"),
-        ("tokens analysed", str(run.get("n_tokens", int(data.inputs["tokens"].map(len).sum())))),
+        ("inputs analysed", inputs_analysed(data)),
+        ("tokens analysed", str(int(data.inputs["tokens"].map(len).sum()))),
         ("estimator", estimator),
         ("seed", str(settings.get("seed"))),
         ("device", f"{run.get('device', '?')}, {run.get('dtype', '?')}"),
-        ("compute time", f"{num(run.get('seconds', float('nan')), 1)} s (started {run.get('started')}, "
-                         f"finished {run.get('finished')})"),
+        ("compute time", f"{num(run['seconds'], 1)} s (started {run.get('started')}, finished {run.get('finished')})"
+                         if run.get("seconds") is not None else f"unfinished (started {run.get('started')})"),
         ("run id", f"`{run.get('run_id', data.run_dir.name)}`"),
     ]
     return rows
+
+
+def inputs_analysed(data: RunData) -> str:
+    """How many inputs the tables cover, of how many the corpus had; for an unfinished run,
+    how many of the run's inputs the tables leave out."""
+    corpus, settings = data.run.get("corpus", {}), data.run.get("settings", {})
+    text = (f"{len(data.inputs)} of {corpus.get('n_available', '?')} available "
+            f"({corpus.get('n_skipped_too_long', 0)} skipped as longer than {settings.get('max_tokens')} tokens")
+    if data.unanalysed:
+        total = len(data.inputs) + len(data.unanalysed)
+        text += (f"; {len(data.unanalysed)} of the run's {total} inputs left out: they had no maps when "
+                 "`bertstory findings` ran")
+    return text + ")"
 
 
 def layer_rows(data: RunData) -> list[list[str]]:

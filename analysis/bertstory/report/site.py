@@ -24,8 +24,13 @@ class _Collect(logging.Handler):
 def build_site(mkdocs_yml: Path, site_dir: Path) -> Path:
     """Run ``mkdocs build --strict`` on ``mkdocs_yml`` into ``site_dir``; returns ``site_dir/index.html``.
 
-    Raises :class:`BertstoryError` listing MkDocs' warnings (broken links, missing pages).
+    A relative ``site_dir`` is taken from the current directory (MkDocs would take it from the
+    folder of ``mkdocs.yml``), so the path returned is where the site is.
+
+    Raises :class:`BertstoryError` listing MkDocs' warnings (broken links, missing pages), or
+    saying why ``site_dir`` cannot be written.
     """
+    site_dir = Path(site_dir).resolve()
     logger = logging.getLogger("mkdocs")
     collect = _Collect()
     logger.addHandler(collect)
@@ -36,7 +41,12 @@ def build_site(mkdocs_yml: Path, site_dir: Path) -> Path:
     except MkDocsException as error:
         details = "; ".join(collect.messages) or str(error)
         raise BertstoryError(f"mkdocs build --strict failed: {details}") from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.filename and Path(error.filename) != site_dir:
+            reason += f" ({error.filename})"
+        raise BertstoryError(f"cannot write the site to {site_dir}: {reason}; choose another --site-dir") from None
     finally:
         logger.removeHandler(collect)
         logger.propagate = propagate
-    return Path(site_dir) / "index.html"
+    return site_dir / "index.html"
