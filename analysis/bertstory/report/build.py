@@ -17,6 +17,7 @@ from bertstory.report.figures.paper import FIGURES, PaperFigure, draw_paper_figu
 from bertstory.report.naming import head_name, layer_slug
 from bertstory.report.pages import PageWriter
 from bertstory.report.run import RunData, load_run
+from bertstory.results import atomic_write_json
 
 
 @dataclass
@@ -31,9 +32,15 @@ class Report:
     steps: dict[str, float] = field(default_factory=dict)
 
 
+RUN_TIMES = ("started", "finished", "seconds")
+"""``run.json`` fields left out of ``figures/tables/run.json``: regenerating the same results
+then changes no committed file."""
+
+
 def _copy_tables(data: RunData, layout: project.Layout, figures: list[PaperFigure]) -> dict[str, list]:
     """Copy the tables behind the paper figures to ``figures/tables/`` (CSV; written from the
-    Parquet file when the run has no CSV) and every table file and figure into the site's
+    Parquet file when the run has no CSV) with the run's provenance (``run.json`` less
+    :data:`RUN_TIMES`), and every table file and figure into the site's
     downloads; returns the Reproduce page's download rows."""
     for name in sorted({t for f in figures for t in f.tables}):
         csv = data.run_dir / "tables" / f"{name}.csv"
@@ -41,7 +48,8 @@ def _copy_tables(data: RunData, layout: project.Layout, figures: list[PaperFigur
             shutil.copyfile(csv, layout.figure_tables / csv.name)
         else:
             data.tables[name].to_csv(layout.figure_tables / csv.name, index=False)
-    shutil.copyfile(data.run_dir / "run.json", layout.figure_tables / "run.json")
+    provenance = {key: value for key, value in data.run.items() if key not in RUN_TIMES}
+    atomic_write_json(layout.figure_tables / "run.json", provenance)
     table_dir = layout.downloads / "tables"
     table_dir.mkdir(parents=True, exist_ok=True)
     rows = []
