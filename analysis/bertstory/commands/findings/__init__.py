@@ -29,7 +29,7 @@ class FindingsArgs:
 
 def run_findings(args: FindingsArgs) -> dict:
     """Write the tables of ``args.results_dir``; return ``{"recomputed": bool, "tables": …, "summary": …}``."""
-    from bertstory.findings import SUMMARY_FILE, is_up_to_date, read_summary, write_findings
+    from bertstory.findings import SUMMARY_FILE, read_summary, write_findings
 
     config = FindingsConfig(
         threshold_positional=args.threshold_positional,
@@ -39,11 +39,23 @@ def run_findings(args: FindingsArgs) -> dict:
         seed=args.seed,
         n_clusters=args.clusters,
     )
+    summary_file = Path(args.results_dir) / "tables" / SUMMARY_FILE
     if args.force:
-        (Path(args.results_dir) / "tables" / SUMMARY_FILE).unlink(missing_ok=True)
-    recomputed = not is_up_to_date(args.results_dir, config)
+        summary_file.unlink(missing_ok=True)
+    before = _stamp(summary_file)
     tables = write_findings(args.results_dir, config)
+    # write_findings rewrites the summary (atomically: a new file) exactly when it recomputes.
+    recomputed = before is None or _stamp(summary_file) != before
     return {"recomputed": recomputed, "tables": tables, "summary": read_summary(args.results_dir) or {}}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Identity of a file version (inode, modification time), ``None`` when absent."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def _row(values: list[float]) -> str:
