@@ -2,7 +2,8 @@
 
 Attention (local view), local and global gradient attribution of each head's output,
 and per-layer token contribution (mixing), computed over a corpus and published as a
-static site. Definitions follow ``shared/DESIGN.md`` (documented in ``docs/method.md``).
+static site. Every definition is stated in ``docs/method.md``; the results format in
+``docs/results.md``.
 """
 
 __version__ = "0.1.0"

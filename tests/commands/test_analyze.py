@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import bertstory.commands.analyze.run as analyze_run
 from bertstory.cli import cli
+from bertstory.results import RunFolder
 
 from tiny_models import FAMILIES
 
@@ -67,7 +67,7 @@ def test_interrupted_run_resumes_to_identical_files(tiny_bert_dir, small_corpus,
     args = ("--model", tiny_bert_dir, "--corpus", small_corpus)
     assert analyze(*args, "--out", tmp_path / "straight").exit_code == 0
 
-    real_save = analyze_run.RunDirectory.save_maps
+    real_save = RunFolder.save_maps
     saved = []
 
     def save_then_die(self, *a, **k):
@@ -76,11 +76,11 @@ def test_interrupted_run_resumes_to_identical_files(tiny_bert_dir, small_corpus,
         saved.append(a[0])
         return real_save(self, *a, **k)
 
-    monkeypatch.setattr(analyze_run.RunDirectory, "save_maps", save_then_die)
+    monkeypatch.setattr(RunFolder, "save_maps", save_then_die)
     interrupted = analyze(*args, "--out", tmp_path / "resumed")
     assert interrupted.exit_code == 130 and "rerun the same command to resume" in interrupted.output
     assert len(list((only_run(tmp_path / "resumed") / "maps").glob("*.npz"))) == 2
-    monkeypatch.setattr(analyze_run.RunDirectory, "save_maps", real_save)
+    monkeypatch.setattr(RunFolder, "save_maps", real_save)
 
     # a half-written map is recomputed, not trusted
     first = sorted((only_run(tmp_path / "resumed") / "maps").glob("*.npz"))[0]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from bertstory.corpus import Corpus, CorpusInput, sample
+from bertstory.corpus import CorpusInput, content_hash, sample
 
 INPUTS = tuple(CorpusInput(f"{i:05d}", f"Sentence number {i}.") for i in range(100))
 
@@ -38,11 +40,15 @@ def test_nested(seed):
 
 
 def test_content_hash_tracks_content():
-    corpus = Corpus("a.txt", INPUTS)
-    assert corpus.content_hash == Corpus("elsewhere.jsonl", INPUTS).content_hash
-    assert len(corpus.content_hash) == 64
-    changed = Corpus("a.txt", (CorpusInput("00000", "Sentence number 0!"),) + INPUTS[1:])
-    paired = Corpus("a.txt", (CorpusInput("00000", "Sentence number 0.", "A pair."),) + INPUTS[1:])
-    renumbered = Corpus("a.txt", (CorpusInput("00100", "Sentence number 0."),) + INPUTS[1:])
-    hashes = {corpus.content_hash, changed.content_hash, paired.content_hash, renumbered.content_hash}
+    assert content_hash(INPUTS) == content_hash(list(INPUTS))
+    assert len(content_hash(INPUTS)) == 64
+    changed = (CorpusInput("00000", "Sentence number 0!"),) + INPUTS[1:]
+    paired = (CorpusInput("00000", "Sentence number 0.", "A pair."),) + INPUTS[1:]
+    renumbered = (CorpusInput("00100", "Sentence number 0."),) + INPUTS[1:]
+    hashes = {content_hash(INPUTS), content_hash(changed), content_hash(paired), content_hash(renumbered)}
     assert len(hashes) == 4
+
+
+def test_content_hash_is_the_sha256_of_the_json_rows():
+    rows = '[["00000", "Sentence number 0.", null], ["00001", "Sentence number 1.", null]]'
+    assert content_hash(INPUTS[:2]) == hashlib.sha256(rows.encode()).hexdigest()

@@ -41,8 +41,8 @@ def write_run(
     run = {
         "bertstory_version": "test",
         "run_id": run_dir.name,
-        "settings": {"model": "synthetic", "estimator": "exact", "probes": None, "seed": seed,
-                     "max_tokens": 128, "max_inputs": None},
+        "settings": {"model": "synthetic", "corpus": "synthetic", "text_column": "text", "pair_column": None,
+                     "estimator": "exact", "probes": None, "seed": seed, "max_tokens": 128, "max_inputs": None},
         "model": {"name_or_path": "synthetic", "revision": "0" * 16, "model_type": "bert",
                   "num_layers": num_layers, "num_heads": num_heads, "hidden_size": 8 * num_heads,
                   "max_positions": 512},

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
-from bertstory.commands.findings import FindingsArgs, findings, run_findings
+from bertstory.cli import cli
+from bertstory.commands.findings import findings
 from bertstory.errors import BertstoryError
-
-
-def bertstory_cli():
-    """The full command group (needs every registered command importable)."""
-    try:
-        from bertstory.cli import cli
-    except ImportError as error:  # pragma: no cover - before `analyze` lands on this branch
-        pytest.skip(f"bertstory.cli not importable yet: {error}")
-    return cli
+from bertstory.findings import FindingsConfig, write_findings
 
 
 def test_command_writes_tables_and_prints_a_summary(small_run):
@@ -41,11 +35,18 @@ def test_threshold_options_reach_the_labels(small_run):
     assert "broad entropy >= 0.0" in result.output
 
 
-def test_run_findings_dataclass_entry(small_run):
-    out = run_findings(FindingsArgs(results_dir=small_run, bootstrap_samples=10, seed=4))
-    assert out["recomputed"]
-    assert out["summary"]["config"]["seed"] == 4
-    assert set(out["tables"]) >= {"heads", "layers", "transitions", "rollout", "positions", "head_embedding"}
+def test_options_reach_the_config(small_run):
+    result = CliRunner().invoke(findings, [str(small_run), "--bootstrap-samples", "10", "--seed", "4", "--clusters", "2"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((small_run / "tables" / "findings.json").read_text())
+    assert summary["config"] == FindingsConfig(bootstrap_samples=10, seed=4, n_clusters=2).to_dict()
+    heads = pd.read_parquet(small_run / "tables" / "heads.parquet")
+    assert set(heads["cluster"]) == {1, 2}
+
+
+def test_write_findings_returns_every_table(small_run):
+    tables = write_findings(small_run, FindingsConfig(bootstrap_samples=10, seed=4))
+    assert set(tables) >= {"heads", "layers", "transitions", "rollout", "positions", "head_embedding"}
 
 
 def test_errors_are_bertstory_errors(tmp_path):
@@ -58,7 +59,6 @@ def test_errors_are_bertstory_errors(tmp_path):
 
 
 def test_group_prints_one_line_and_exits_2(tmp_path, small_run):
-    cli = bertstory_cli()
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(cli, ["findings", str(tmp_path / "empty")])
     assert result.exit_code == 2

@@ -14,10 +14,16 @@ from bertstory.findings.divergence import (
     normalise_rows,
     normalised_entropy,
     pairwise_js_sum,
-    spearman,
+    spearman_from_ranks,
+    standardised_ranks,
     top1_agreement,
     total_variation,
 )
+
+
+def spearman(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each pair of rows, as the findings compute it."""
+    return spearman_from_ranks(standardised_ranks(p), standardised_ranks(q))
 
 
 def test_identical_rows_have_js_0_tv_0_spearman_1_top1_1():

@@ -8,11 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bertstory.findings import FindingsConfig, label_head, write_findings
+from bertstory.findings import FindingsConfig, write_findings
+from bertstory.findings.patterns import LABEL_COLUMNS, label_heads
 from bertstory.findings.patterns import LABELS, offset_sums
 
 TOKENS5 = ["[CLS]", "a", "b", "c", "[SEP]"]
 
+
+
+def label_head(masses: dict[str, float], entropy: float, config: FindingsConfig | None = None) -> str:
+    """The label of one head from scalar masses (a class left out has mass 0)."""
+    arrays = {c: np.asarray(masses.get(c, 0.0)) for c in LABEL_COLUMNS}
+    return str(label_heads(arrays, np.asarray(entropy), config or FindingsConfig())[()])
 
 def one_hot_rows(targets: list[int], n: int) -> np.ndarray:
     m = np.zeros((n, n))

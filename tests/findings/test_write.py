@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import bertstory.findings as findings
+import bertstory.findings.write as findings_write
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
+from bertstory.results import RunFolder
 
 
 def test_every_table_and_column(small_run, runs):
@@ -31,8 +32,7 @@ def test_second_call_reads_back_instead_of_recomputing(small_run, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("recomputed although nothing changed")
 
-    monkeypatch.setattr(findings, "stream_run", boom)
-    assert findings.is_up_to_date(small_run)
+    monkeypatch.setattr(findings_write, "stream_run", boom)
     second = write_findings(small_run)
     assert (small_run / "tables" / "heads.parquet").stat().st_mtime_ns == stamp
     for name in first:
@@ -48,11 +48,15 @@ def test_recomputes_when_a_map_or_the_config_changes(small_run, runs):
     time.sleep(0.01)
     np.savez(path, **arrays)
     os.utime(path, ns=(time.time_ns(), time.time_ns()))
-    assert not findings.is_up_to_date(small_run)
+    stamp = RunFolder(small_run).summary_stamp()
     after = write_findings(small_run)["heads"]
     assert not np.allclose(before["js_attention_global"], after["js_attention_global"])
-    assert findings.is_up_to_date(small_run)
-    assert not findings.is_up_to_date(small_run, FindingsConfig(threshold_broad=0.7))
+    recomputed = RunFolder(small_run).summary_stamp()
+    assert recomputed != stamp
+    write_findings(small_run)
+    assert RunFolder(small_run).summary_stamp() == recomputed
+    write_findings(small_run, FindingsConfig(threshold_broad=0.7))
+    assert RunFolder(small_run).summary_stamp() != recomputed
 
 
 def test_incomplete_run_skips_inputs_without_maps(small_run):

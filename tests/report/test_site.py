@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,10 +13,22 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from bertstory.report.markdown import num, pct
 from bertstory.report.naming import VIEW_TITLES, head_name
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def num(value: float) -> str:
+    """The pages' documented number format, restated: 3 decimals, or 3 significant digits below 0.01."""
+    value = float(value)
+    if value == 0 or abs(value) >= 0.01:
+        return f"{value:.3f}"
+    return f"{value:.{2 - math.floor(math.log10(abs(value)))}f}"
+
+
+def pct(fraction: float) -> str:
+    """A fraction as a whole percentage, as the pages write it."""
+    return f"{round(100 * float(fraction))}%"
 
 
 class _Refs(HTMLParser):

@@ -6,8 +6,8 @@ package); ``sample`` takes the seeded, nested ``--max-inputs`` sample. Every inp
 the id of its 0-based position in the source, so ids are stable across samples and runs.
 """
 
-from bertstory.corpus.load import load_corpus
+from bertstory.corpus.load import BUILTIN, load_corpus
 from bertstory.corpus.sampling import sample
-from bertstory.corpus.types import Corpus, CorpusInput
+from bertstory.corpus.types import Corpus, CorpusInput, content_hash
 
-__all__ = ["Corpus", "CorpusInput", "load_corpus", "sample"]
+__all__ = ["BUILTIN", "Corpus", "CorpusInput", "content_hash", "load_corpus", "sample"]

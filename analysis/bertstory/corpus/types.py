@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -32,15 +33,15 @@ class Corpus:
     source: str
     inputs: tuple[CorpusInput, ...]
 
-    @property
-    def content_hash(self) -> str:
-        """SHA-256 hex digest of the canonical JSON of every input's ``[id, text, text_pair]``.
 
-        It identifies the corpus content whatever its source or file format.
-        """
-        rows = [[item.id, item.text, item.text_pair] for item in self.inputs]
-        canonical = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def content_hash(inputs: Sequence[CorpusInput]) -> str:
+    """SHA-256 hex digest of the JSON list of every input's ``[id, text, text_pair]``.
+
+    It identifies the content of these inputs whatever their source or file format; ``run.json``
+    records it for the analysed inputs, and it is part of the run's key.
+    """
+    rows = [[item.id, item.text, item.text_pair] for item in inputs]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def input_id(position: int) -> str:

@@ -1,2 +1,4 @@
-"""The analysis engine: a differentiable re-implementation of the encoder layers and the
-forward-mode (JVP) estimators of attribution and token contribution (DESIGN §2)."""
+"""The analysis engine: the encoder layers run functionally, and the forward-mode (JVP)
+estimators of attribution and token contribution (``docs/method.md#the-four-maps``,
+``docs/method.md#estimators``). It imports nothing of bertstory but :mod:`bertstory.errors`
+and :mod:`bertstory.views`."""

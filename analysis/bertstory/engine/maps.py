@@ -1,4 +1,4 @@
-"""The four maps of one input (DESIGN §2): attention, local and global attribution of each
+"""The four maps of one input (``docs/method.md#the-four-maps``): attention, local and global attribution of each
 head's output, and per-layer token contribution.
 
 All Frobenius norms come from forward-mode JVPs batched with ``torch.func.vmap``: the
@@ -59,7 +59,7 @@ def chunk_size_for(n: int, d: int, num_layers: int, num_heads: int, intermediate
     return max(1, budget // per_tangent)
 
 
-def normalise_rows(squared_norms: torch.Tensor) -> torch.Tensor:
+def frobenius_shares(squared_norms: torch.Tensor) -> torch.Tensor:
     """``‖·‖_F`` from squared norms, then divided by their row sum over the last axis."""
     norms = squared_norms.clamp_min(0).sqrt()
     return norms / norms.sum(-1, keepdim=True).clamp_min(torch.finfo(norms.dtype).tiny)
@@ -109,9 +109,9 @@ def compute_maps(
 
     return InputMaps(
         attention=to_numpy(attention),
-        local=to_numpy(normalise_rows(local_sq)),
-        global_=to_numpy(normalise_rows(global_sq)),
-        contribution=to_numpy(normalise_rows(contribution_sq)),
+        local=to_numpy(frobenius_shares(local_sq)),
+        global_=to_numpy(frobenius_shares(global_sq)),
+        contribution=to_numpy(frobenius_shares(contribution_sq)),
     )
 
 

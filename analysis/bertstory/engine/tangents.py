@@ -1,4 +1,4 @@
-"""Tangent directions for the forward-mode estimators (DESIGN §2, "Estimators").
+"""Tangent directions for the forward-mode estimators (``docs/method.md#estimators``).
 
 Each input token ``i`` gets ``K`` directions ``u_ik ∈ R^d``; a tangent is zero except on
 row ``i``, where it is ``u_ik``. Summing ``‖J u_ik‖²`` over ``k`` estimates the squared
@@ -12,11 +12,13 @@ Frobenius norm ``‖J‖²_F`` of the Jacobian block of token ``i``:
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 
 Estimator = Literal["exact", "probes"]
+#: The Frobenius-norm estimators, in the order the command line lists them.
+ESTIMATORS: tuple[Estimator, ...] = get_args(Estimator)
 
 
 def probe_generator(seed: int, input_id: str) -> torch.Generator:

@@ -10,33 +10,35 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bertstory.errors import BertstoryError
+from bertstory.options import setting
 
 
 @dataclass(frozen=True)
 class FindingsConfig:
-    """What ``bertstory findings`` computes, beyond the definitions of DESIGN §3–§5.
+    """What ``bertstory findings`` computes, beyond the definitions of ``docs/method.md``.
 
     Attributes:
         threshold_positional: a head is labelled ``self``, ``prev`` or ``next`` when that
-            relation has the largest mass and the mass is at least this (DESIGN §4: 0.5).
-        threshold_token: likewise for ``CLS``, ``SEP`` and ``punct`` (DESIGN §4: 0.6).
+            relation has the largest mass and the mass is at least this
+            (``docs/method.md#patterns``: 0.5).
+        threshold_token: likewise for ``CLS``, ``SEP`` and ``punct`` (0.6).
         threshold_broad: an unlabelled head is ``broad`` when its mean normalised entropy
-            is at least this, else ``mixed`` (DESIGN §4: 0.8).
+            is at least this, else ``mixed`` (0.8).
         bootstrap_samples: resamples of the inputs for the 95% intervals.
         seed: seed of the bootstrap and of the MDS layout; ``None`` uses the run's
-            ``settings.seed`` from ``run.json`` (0 when the run has none).
+            ``settings.seed`` from ``run.json``.
         max_offset: the ``positions`` table covers relative offsets ``-max_offset ..
             +max_offset`` (at least 1: offsets -1, 0, +1 are ``prev``, ``self``, ``next``).
         n_clusters: number of head clusters per view (capped at the number of heads).
     """
 
-    threshold_positional: float = 0.5
-    threshold_token: float = 0.6
-    threshold_broad: float = 0.8
-    bootstrap_samples: int = 1000
-    seed: int | None = None
-    max_offset: int = 5
-    n_clusters: int = 6
+    threshold_positional: float = setting(0.5, "Least mass for the self/prev/next labels.")
+    threshold_token: float = setting(0.6, "Least mass for the CLS/SEP/punct labels.")
+    threshold_broad: float = setting(0.8, "Least normalised entropy for the broad label (else mixed).")
+    bootstrap_samples: int = setting(1000, "Resamples of the inputs for 95% intervals.", minimum=1)
+    seed: int | None = setting(None, "Bootstrap and MDS seed [default: the run's seed].")
+    max_offset: int = setting(5, "The positions table covers relative offsets -N..+N.", minimum=1)
+    n_clusters: int = setting(6, "Head clusters per view.", minimum=1, option="--clusters")
 
     def __post_init__(self) -> None:
         for name in ("threshold_positional", "threshold_token", "threshold_broad"):

@@ -1,4 +1,4 @@
-"""Row-wise comparison of two distributions over the same tokens (DESIGN §3).
+"""Row-wise comparison of two distributions over the same tokens (``docs/method.md#comparing-two-views``).
 
 Every function takes arrays whose last axis is the token axis (one distribution per row,
 e.g. ``(L, H, n, n)`` maps compare query row by query row) and returns one value per row,
@@ -80,11 +80,6 @@ def standardised_ranks(x: np.ndarray) -> np.ndarray:
 def spearman_from_ranks(zp: np.ndarray, zq: np.ndarray) -> np.ndarray:
     """Spearman correlation from :func:`standardised_ranks` of both rows."""
     return np.clip((zp * zq).sum(axis=-1), -1.0, 1.0)
-
-
-def spearman(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation of each pair of rows (``NaN`` if either is constant)."""
-    return spearman_from_ranks(standardised_ranks(p), standardised_ranks(q))
 
 
 def top1_agreement(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Surface patterns of a head in one view (DESIGN §4): masses, entropy, label.
+"""Surface patterns of a head in one view (``docs/method.md#patterns``): masses, entropy, label.
 
 For one map ``P`` (rows = queries ``j``, columns = tokens ``i``, row-stochastic):
 
@@ -39,6 +39,8 @@ LABEL_CLASSES: tuple[Label, ...] = ("CLS", "SEP", "punct", "self", "prev", "next
 #: Column-name form of every mass class (``mass_{name}_{view}``).
 MASS_CLASSES: tuple[str, ...] = ("cls", "sep", "punct", "period", "comma", "self", "prev", "next")
 _COLUMN = {"CLS": "cls", "SEP": "sep", "punct": "punct", "self": "self", "prev": "prev", "next": "next"}
+#: Column-name form of the classes that can label a head (``mass_{name}_{view}``), in tie-break order.
+LABEL_COLUMNS: tuple[str, ...] = tuple(_COLUMN[c] for c in LABEL_CLASSES)
 _POSITIONAL = {"self", "prev", "next"}
 
 
@@ -89,10 +91,3 @@ def label_heads(masses: dict[str, np.ndarray], entropy: np.ndarray, config: Find
     entropy = np.asarray(entropy, dtype=np.float64)
     fallback = np.where(entropy >= config.threshold_broad, "broad", "mixed").astype(object)
     return np.where(best_mass >= thresholds[best], names[best], fallback)
-
-
-def label_head(masses: dict[str, float], entropy: float, config: FindingsConfig | None = None) -> Label:
-    """:func:`label_heads` for one head (scalars; a class left out of ``masses`` has mass 0)."""
-    config = config or FindingsConfig()
-    arrays = {c: np.asarray(masses.get(c, 0.0), dtype=np.float64) for c in _COLUMN.values()}
-    return str(label_heads(arrays, np.asarray(entropy), config)[()])  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Attention rollout (Abnar & Zuidema, 2020), the baseline of DESIGN §5.
+"""Attention rollout (Abnar & Zuidema, 2020), the baseline of ``docs/method.md#mixing``.
 
 With ``Āˡ`` the attention of layer ``l`` averaged over its heads,
 

@@ -1,4 +1,4 @@
-"""One pass over ``maps/``, keeping sums instead of maps.
+"""One pass over a run's maps, keeping sums instead of maps.
 
 Memory holds one input's maps at a time. What is kept grows with the corpus only as
 
@@ -29,8 +29,9 @@ from bertstory.findings.divergence import (
 )
 from bertstory.findings.patterns import offset_sums, token_class_mass_sums
 from bertstory.findings.rollout import attention_rollout, head_average
-from bertstory.findings.run import VIEWS, RunInfo, load_maps
 from bertstory.findings.tokens import TOKEN_CLASSES, class_masks
+from bertstory.results import RunFolder
+from bertstory.views import VIEWS
 
 #: Compared pairs of views, in table order (``js_attention_local`` …).
 PAIRS: tuple[tuple[str, str], ...] = (("attention", "local"), ("attention", "global"), ("local", "global"))
@@ -162,9 +163,11 @@ def accumulate(
     return acc
 
 
-def stream_run(run: RunInfo, max_offset: int) -> Sums:
-    """One pass over the run's maps (one input in memory at a time)."""
+def stream_run(folder: RunFolder, ids: list[str], max_offset: int) -> Sums:
+    """One pass over the maps of inputs ``ids`` (one input in memory at a time)."""
+    record = folder.record
     return accumulate(
-        ((input_id, load_maps(run, input_id)) for input_id in run.ids),
-        len(run.ids), run.num_layers, run.num_heads, run.cls, run.sep, max_offset,
+        ((input_id, folder.load_maps(input_id, normalise=True)) for input_id in ids),
+        len(ids), record.num_layers, record.num_heads, record.special_tokens.cls, record.special_tokens.sep,
+        max_offset,
     )

@@ -1,6 +1,6 @@
 """Assemble the tidy tables from the streamed :class:`~bertstory.findings.stream.Sums`.
 
-Every table numbers layers and heads from 1 (DESIGN §7); columns are documented in
+Every table numbers layers and heads from 1 (``docs/method.md``); columns are documented in
 ``docs/results.md``.
 """
 
@@ -13,9 +13,9 @@ from bertstory.findings.bootstrap import bootstrap_pooled_mean, median_over_inpu
 from bertstory.findings.clustering import cluster_heads, mds_layout
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, label_heads
-from bertstory.findings.run import VIEWS
 from bertstory.findings.stream import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS, Sums
 from bertstory.findings.tokens import TOKEN_CLASSES
+from bertstory.views import VIEWS
 
 #: Names of the tables, in the order they are written.
 TABLE_NAMES: tuple[str, ...] = (

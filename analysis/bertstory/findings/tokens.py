@@ -1,4 +1,4 @@
-"""Token classes of one input (DESIGN §4): ``CLS``, ``SEP``, ``punct`` and its sub-classes.
+"""Token classes of one input (``docs/method.md#patterns``): ``CLS``, ``SEP``, ``punct`` and its sub-classes.
 
 * ``CLS`` / ``SEP`` — tokens equal to the model's own special-token strings, read from
   ``run.json`` ``special_tokens`` (``[CLS]``/``[SEP]`` for BERT, ``<s>``/``</s>`` for

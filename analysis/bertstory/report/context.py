@@ -8,57 +8,58 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bertstory.report import tables
+from bertstory.findings.patterns import MASS_CLASSES
+from bertstory.findings.tables import PAIR_NAMES
+from bertstory.report import frames
 from bertstory.report.markdown import interval, num, pct
-from bertstory.report.naming import CLASSES, PAIR_TITLES, PAIRS, VIEWS, head_name, layer_name, layer_slug
-from bertstory.report.run import RunData
+from bertstory.report.naming import PAIR_TITLES, head_name, layer_name, layer_slug
+from bertstory.results import RunFolder
+from bertstory.views import VIEWS
 
 NEAREST = 3
 """Nearest heads listed on a head's page, per view."""
 
 
-def run_summary(data: RunData) -> list[tuple[str, str]]:
+def run_summary(run: RunFolder) -> list[tuple[str, str]]:
     """(what, value) rows describing what was run, for the Overview and Reproduce pages."""
-    run, model, corpus = data.run, data.run.get("model", {}), data.run.get("corpus", {})
-    settings = run.get("settings", {})
-    estimator = settings.get("estimator", "")
-    if estimator == "probes":
-        estimator = f"probes, K = {settings.get('probes')}"
-    rows = [
-        ("model", f"`{model.get('name_or_path', settings.get('model'))}` ({model.get('model_type', '?')}, "
-                  f"revision `{model.get('revision', '?')}`)"),
-        ("layers × heads", f"{data.num_layers} × {data.num_heads} (hidden size {model.get('hidden_size', '?')})"),
-        ("corpus", f"`{corpus.get('source', settings.get('corpus'))}` (content hash `{str(corpus.get('content_hash', ''))[:16]}`)"),
-        ("inputs analysed", inputs_analysed(data)),
-        ("tokens analysed", str(int(data.inputs["tokens"].map(len).sum()))),
+    record = run.record
+    settings, model, corpus = record.settings, record.model, record.corpus
+    estimator = f"probes, K = {settings.probes}" if settings.estimator == "probes" else settings.estimator
+    inputs, _ = run.analysed_inputs()
+    return [
+        ("model", f"`{model.name_or_path}` ({model.model_type}, revision `{model.revision}`)"),
+        ("layers × heads", f"{record.num_layers} × {record.num_heads} (hidden size {model.hidden_size})"),
+        ("corpus", f"`{corpus.source}` (content hash `{corpus.content_hash[:16]}`)"),
+        ("inputs analysed", inputs_analysed(run)),
+        ("tokens analysed", str(int(inputs["tokens"].map(len).sum()))),
         ("estimator", estimator),
-        ("seed", str(settings.get("seed"))),
-        ("device", f"{run.get('device', '?')}, {run.get('dtype', '?')}"),
-        ("compute time", f"{num(run['seconds'], 1)} s (started {run.get('started')}, finished {run.get('finished')})"
-                         if run.get("seconds") is not None else f"unfinished (started {run.get('started')})"),
-        ("run id", f"`{run.get('run_id', data.run_dir.name)}`"),
+        ("seed", str(settings.seed)),
+        ("device", f"{record.device}, {record.dtype}"),
+        ("compute time", f"{num(record.seconds, 1)} s (started {record.started}, finished {record.finished})"
+                         if record.seconds is not None else f"unfinished (started {record.started})"),
+        ("run id", f"`{record.run_id}`"),
     ]
-    return rows
 
 
-def inputs_analysed(data: RunData) -> str:
+def inputs_analysed(run: RunFolder) -> str:
     """How many inputs the tables cover, of how many the corpus had; for an unfinished run,
     how many of the run's inputs the tables leave out."""
-    corpus, settings = data.run.get("corpus", {}), data.run.get("settings", {})
-    text = (f"{len(data.inputs)} of {corpus.get('n_available', '?')} available "
-            f"({corpus.get('n_skipped_too_long', 0)} skipped as longer than {settings.get('max_tokens')} tokens")
-    if data.unanalysed:
-        total = len(data.inputs) + len(data.unanalysed)
-        text += (f"; {len(data.unanalysed)} of the run's {total} inputs left out: they had no maps when "
+    record = run.record
+    inputs, unanalysed = run.analysed_inputs()
+    text = (f"{len(inputs)} of {record.corpus.n_available} available "
+            f"({record.corpus.n_skipped_too_long} skipped as longer than {record.settings.max_tokens} tokens")
+    if unanalysed:
+        total = len(inputs) + len(unanalysed)
+        text += (f"; {len(unanalysed)} of the run's {total} inputs left out: they had no maps when "
                  "`bertstory findings` ran")
     return text + ")"
 
 
-def layer_rows(data: RunData) -> list[list[str]]:
+def layer_rows(run: RunFolder) -> list[list[str]]:
     """Rows of the Layers index: link, median JS attention vs local and vs global, fraction
     of heads whose pattern persists, median own-token share."""
-    summary = tables.layer_summary(data.tables["layers"]).set_index("layer")
-    mix = tables.mixing(data.tables["layers"]).set_index("layer")
+    summary = frames.layer_summary(run.table("layers")).set_index("layer")
+    mix = frames.mixing(run.table("layers")).set_index("layer")
     return [
         [
             f"[{layer_name(layer)}]({layer_slug(layer)}.md)",
@@ -81,10 +82,10 @@ def head_row(row: pd.Series) -> dict:
         "cluster": {"attention": int(row["cluster"]), "global": int(row["cluster_global"])},
         "labels": {v: str(row[f"label_{v}"]) for v in VIEWS},
         "entropy": {v: num(row[f"entropy_{v}"]) for v in VIEWS},
-        "mass": {v: {c: num(row[f"mass_{c}_{v}"]) for c in CLASSES} for v in VIEWS},
+        "mass": {v: {c: num(row[f"mass_{c}_{v}"]) for c in MASS_CLASSES} for v in VIEWS},
         "pairs": {},
     }
-    for pair in PAIRS:
+    for pair in PAIR_NAMES:
         out["pairs"][pair] = {
             "title": PAIR_TITLES[pair],
             "js": num(row[f"js_{pair}"]),
@@ -97,10 +98,10 @@ def head_row(row: pd.Series) -> dict:
     return out
 
 
-def nearest_heads(data: RunData) -> dict[tuple[int, int], dict[str, list[tuple[str, str]]]]:
+def nearest_heads(run: RunFolder) -> dict[tuple[int, int], dict[str, list[tuple[str, str]]]]:
     """Per head (layer, head) and view: the :data:`NEAREST` closest other heads by JS distance,
     as (name, distance formatted)."""
-    found = tables.nearest_heads(data.tables["head_distances"], NEAREST)
+    found = frames.nearest_heads(run.table("head_distances"), NEAREST)
     return {key: {view: [(name, num(d)) for name, d in near] for view, near in views.items()}
             for key, views in found.items()}
 
@@ -113,7 +114,7 @@ THRESHOLDS = (
 """Label thresholds in ``findings.json`` ``config``, the labels they decide and the rule."""
 
 
-def thresholds(data: RunData) -> list[list[str]]:
+def thresholds(run: RunFolder) -> list[list[str]]:
     """Rows (labels, rule, value) of the label thresholds in force for this run."""
-    config = data.findings.get("config", {})
+    config = run.summary().get("config", {})
     return [[labels, rule, num(config[key], 2)] for key, labels, rule in THRESHOLDS if key in config]

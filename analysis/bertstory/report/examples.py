@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bertstory.report.run import RunData
+from bertstory.results import RunFolder
+from bertstory.views import VIEWS
 
 TARGET_TOKENS = 14
 """Preferred example length, tokens: long enough to show a pattern, short enough for readable labels."""
@@ -51,18 +52,19 @@ def choose_examples(inputs: pd.DataFrame, count: int = 2) -> list[str]:
     return chosen
 
 
-def load_examples(data: RunData, count: int = 2) -> list[Example]:
+def load_examples(run: RunFolder, count: int = 2) -> list[Example]:
     """Load the maps of the chosen example inputs (views attention, local, global)."""
-    rows = data.inputs.set_index(data.inputs["id"].astype(str))
+    inputs, _ = run.analysed_inputs()
+    rows = inputs.set_index("id")
     examples = []
-    for input_id in choose_examples(data.inputs, count):
-        maps = data.maps(input_id)
+    for input_id in choose_examples(inputs, count):
+        maps = run.load_maps(input_id)
         examples.append(
             Example(
                 input_id=input_id,
                 tokens=list(rows.loc[input_id, "tokens"]),
                 is_pair=_is_pair(rows.loc[input_id].get("text_pair")),
-                maps={view: maps[view] for view in ("attention", "local", "global")},
+                maps={view: maps[view] for view in VIEWS},
             )
         )
     return examples

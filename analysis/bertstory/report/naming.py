@@ -1,22 +1,17 @@
-"""Names a person reads: layers and heads numbered from 1, heads named ``L3-H7``.
+"""Names a person reads: titles of views, view pairs and token classes; layers and heads
+numbered from 1, heads named ``L3-H7``.
 
-The views, view pairs, token classes and labels are those of :mod:`bertstory.findings`
-(``VIEWS``; ``PAIRS``: column suffixes ``a_b`` of ``heads``; ``CLASSES``: ``mass_{class}_{view}``
-columns; ``LABELS``: head labels in display order).
+The views (:data:`bertstory.views.VIEWS`), view pairs (``PAIR_NAMES``), mass classes
+(``MASS_CLASSES``) and labels (``LABELS``) themselves are defined in :mod:`bertstory.views` and
+:mod:`bertstory.findings`; this module only gives them titles.
 """
 
 from __future__ import annotations
 
 from bertstory.findings.patterns import LABELS
-from bertstory.findings.patterns import MASS_CLASSES as CLASSES
-from bertstory.findings.run import VIEWS
-from bertstory.findings.tables import PAIR_NAMES as PAIRS
 
-__all__ = [
-    "CLASSES", "CLASS_TITLES", "LABELS", "PAIRS", "PAIR_TITLES", "VIEWS", "VIEW_TITLES",
-    "head_name", "label_order", "layer_name", "layer_slug",
-]
-
+CONTRASTED_VIEWS: tuple[str, ...] = ("attention", "global")
+"""The two views figures set side by side: where a head looks, and what its output depends on."""
 VIEW_TITLES = {"attention": "attention", "local": "local attribution", "global": "global attribution"}
 PAIR_TITLES = {
     "attention_local": "attention vs local",

@@ -11,17 +11,44 @@ Everything else in the project is left as it is.
 
 from __future__ import annotations
 
+import io
 import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 from bertstory.errors import BertstoryError
+from bertstory.options import setting
 
 MARKER = "# bertstory report project"
 """First-line comment that marks an ``mkdocs.yml`` whose ``docs/generated/`` bertstory may replace."""
 HANDWRITTEN_PAGES: tuple[str, ...] = ("index.md", "method.md", "results.md")
 """Pages written by people; copied into a new project, never overwritten."""
+
+
+@dataclass(frozen=True)
+class NavPage:
+    """A generated page in the site's navigation: ``title`` under ``section`` (``None``: at the
+    top level), file ``path`` relative to ``docs/``."""
+
+    section: str | None
+    title: str
+    path: str
+
+
+NAV_PAGES: tuple[NavPage, ...] = (
+    NavPage("Findings", "Overview", "generated/index.md"),
+    NavPage("Findings", "Layers", "generated/layers/index.md"),
+    NavPage("Findings", "Heads", "generated/heads/index.md"),
+    NavPage("Findings", "Patterns", "generated/patterns.md"),
+    NavPage("Findings", "Mixing & rollout", "generated/mixing.md"),
+    NavPage("Findings", "Estimator accuracy", "generated/estimator.md"),
+    NavPage(None, "Reproduce", "generated/reproduce.md"),
+)
+"""Every generated page that the navigation lists; :func:`prepare` adds those an existing
+project's ``mkdocs.yml`` lacks (a page added by a later bertstory version)."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +81,25 @@ class Layout:
         return self.figures / "tables"
 
     @property
+    def figure_provenance(self) -> Path:
+        """The run's ``run.json`` (less its run times) beside the figure tables."""
+        return self.figure_tables / "run.json"
+
+    @property
     def site_figures(self) -> Path:
         return self.generated / "figures"
 
     @property
     def downloads(self) -> Path:
         return self.generated / "downloads"
+
+    @property
+    def download_tables(self) -> Path:
+        return self.downloads / "tables"
+
+    @property
+    def download_run_json(self) -> Path:
+        return self.downloads / "run.json"
 
     @property
     def default_site(self) -> Path:
@@ -87,6 +127,7 @@ def prepare(root: Path) -> Layout:
     else:
         layout.root.mkdir(parents=True, exist_ok=True)
         layout.mkdocs_yml.write_text(_asset("mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    add_missing_nav_pages(layout.mkdocs_yml)
     layout.docs.mkdir(exist_ok=True)
     for page in HANDWRITTEN_PAGES:
         target = layout.docs / page
@@ -99,8 +140,61 @@ def prepare(root: Path) -> Layout:
     return layout
 
 
+def _nav_paths(entries) -> set[str]:
+    """Every page path anywhere in a MkDocs ``nav`` (nested sections included)."""
+    found: set[str] = set()
+    for entry in entries or ():
+        values = entry.values() if isinstance(entry, dict) else [entry]
+        for value in values:
+            if isinstance(value, list):
+                found |= _nav_paths(value)
+            elif isinstance(value, str):
+                found.add(value)
+    return found
+
+
+def add_missing_nav_pages(mkdocs_yml: Path) -> list[NavPage]:
+    """Add every page of :data:`NAV_PAGES` missing from the ``nav`` of ``mkdocs_yml`` to its
+    section (created at the end of ``nav`` when absent); comments and the rest of the file are
+    kept. Returns the pages added (none when the file has no ``nav``: MkDocs then lists every page)."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    config = yaml.load(mkdocs_yml.read_text(encoding="utf-8"))
+    nav = config.get("nav") if config else None
+    if nav is None:
+        return []
+    present = _nav_paths(nav)
+    missing = [page for page in NAV_PAGES if page.path not in present]
+    for page in missing:
+        entries = nav
+        if page.section is not None:
+            section = next((e for e in nav if isinstance(e, dict) and page.section in e), None)
+            if section is None:
+                section = {page.section: []}
+                nav.append(section)
+            entries = section[page.section]
+        entries.append({page.title: page.path})
+    if missing:
+        stream = io.StringIO()
+        yaml.dump(config, stream)
+        mkdocs_yml.write_text(stream.getvalue(), encoding="utf-8")
+    return missing
+
+
 def copy_asset(name: str, target: Path) -> Path:
     """Copy the package asset ``name`` (CSS, JavaScript) to ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(_asset(name).read_bytes())
     return target
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Where a report goes: the report project folder and the folder of the built site."""
+
+    project: Path = setting(
+        Path("."), "Report project folder: its mkdocs.yml and docs/ are created when missing; docs/generated/ and "
+        "figures/ are rewritten, hand-written pages kept.")
+    site_dir: Path | None = setting(None, "Where to build the static site.  [default: PROJECT/site]")

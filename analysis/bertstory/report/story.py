@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bertstory.report import tables
+from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
+from bertstory.report import frames
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import head_name, label_order
-from bertstory.report.run import RunData
+from bertstory.results import RunFolder
 
 
 def _head_link(layer: int, head: int) -> str:
@@ -42,7 +43,7 @@ def divergence(heads: pd.DataFrame) -> str:
 
 def parting(layers: pd.DataFrame) -> str:
     """Where attention and global attribution part ways: per-layer gap of median JS."""
-    summary = tables.layer_summary(layers).set_index("layer")
+    summary = frames.layer_summary(layers).set_index("layer")
     gap = summary["js_attention_global_median"] - summary["js_attention_local_median"]
     top = int(gap.idxmax())
     first, last = int(summary.index.min()), int(summary.index.max())
@@ -74,7 +75,7 @@ def extremes(heads: pd.DataFrame) -> str:
 def persistence(heads: pd.DataFrame, transitions: pd.DataFrame) -> str:
     """How many heads keep their attention label under global attribution, overall and per label."""
     kept = int(heads["persists"].sum())
-    by_class = tables.persistence_by_class(transitions)
+    by_class = frames.persistence_by_class(transitions)
     parts = [f"{label} {int(r.persist)}/{int(r.heads)}" for label, r in by_class.iterrows()]
     return (
         f"{kept} of {len(heads)} heads ({pct(kept / len(heads))}) keep their attention pattern under global "
@@ -99,7 +100,7 @@ def labels(heads: pd.DataFrame) -> str:
 
 def mixing(layers: pd.DataFrame) -> str:
     """How the own-token share of token contribution changes with depth."""
-    mix = tables.mixing(layers).set_index("layer")
+    mix = frames.mixing(layers).set_index("layer")
     first, last = int(mix.index.min()), int(mix.index.max())
     a, b = mix.loc[first, "own_share_median"], mix.loc[last, "own_share_median"]
     text = f"After layer {first}, the median own-token share of token contribution is {num(a)}"
@@ -113,7 +114,7 @@ def mixing(layers: pd.DataFrame) -> str:
 
 def rollout(table: pd.DataFrame) -> str:
     """Whether attention rollout tracks token contribution better than raw attention (JS per layer)."""
-    wide = tables.rollout(table).pivot(index="layer", columns="method", values="js")
+    wide = frames.rollout(table).pivot(index="layer", columns="method", values="js")
     better = int((wide["rollout"] < wide["attention"]).sum())
     last = int(wide.index.max())
     return (
@@ -144,18 +145,19 @@ def estimator(errors: pd.DataFrame, k: int | None) -> str:
     return text
 
 
-def key_findings(data: RunData) -> list[str]:
+def key_findings(run: RunFolder) -> list[str]:
     """All key findings of the Overview, in reading order."""
-    heads = data.tables["heads"]
+    heads = run.table("heads")
     found = [
         divergence(heads),
-        parting(data.tables["layers"]),
+        parting(run.table("layers")),
         extremes(heads),
         labels(heads),
-        persistence(heads, data.tables["transitions"]),
-        mixing(data.tables["layers"]),
-        rollout(data.tables["rollout"]),
+        persistence(heads, run.table("transitions")),
+        mixing(run.table("layers")),
+        rollout(run.table("rollout")),
     ]
-    if data.has_estimator_error:
-        found.append(estimator(data.tables["estimator_error"], data.run.get("settings", {}).get("probes")))
+    errors = run.optional_table(ESTIMATOR_TABLE)
+    if errors is not None:
+        found.append(estimator(errors, run.record.settings.probes))
     return found

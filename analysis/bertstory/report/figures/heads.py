@@ -19,7 +19,9 @@ from PIL import Image
 
 from bertstory.report import style
 from bertstory.report.examples import Example
-from bertstory.report.naming import CLASS_TITLES, CLASSES, VIEW_TITLES, VIEWS, head_name
+from bertstory.findings.patterns import MASS_CLASSES
+from bertstory.report.naming import CLASS_TITLES, VIEW_TITLES, head_name
+from bertstory.views import VIEWS
 
 HEAD_DPI = 110
 """Resolution of per-head PNGs (site only)."""
@@ -38,7 +40,7 @@ class HeadFigure:
     (rows = queries, columns = keys / input tokens, colour = share of the row)."""
 
     def __init__(self, positions: pd.DataFrame, heads: pd.DataFrame, examples: list[Example]) -> None:
-        """``positions``: :func:`bertstory.report.tables.positions`; ``heads``: the heads table."""
+        """``positions``: :func:`bertstory.report.frames.positions`; ``heads``: the heads table."""
         self.offsets = np.array(sorted(positions["offset"].unique()))
         grid = positions.pivot_table(index=["layer", "head", "view"], columns="offset", values="mass")
         self.profiles = {key: row.to_numpy(float) for key, row in grid.reindex(columns=self.offsets).iterrows()}
@@ -103,17 +105,17 @@ class HeadFigure:
 
     def _class_panel(self, ax) -> None:
         width = 0.8 / len(VIEWS)
-        x = np.arange(len(CLASSES))
+        x = np.arange(len(MASS_CLASSES))
         self.bars = {
-            view: ax.bar(x + (k - 1) * width, np.zeros(len(CLASSES)), width, color=style.VIEW_COLORS[view],
+            view: ax.bar(x + (k - 1) * width, np.zeros(len(MASS_CLASSES)), width, color=style.VIEW_COLORS[view],
                          label=VIEW_TITLES[view])
             for k, view in enumerate(VIEWS)
         }
         for bars in self.bars.values():
             for bar in bars:
                 bar.set_animated(True)
-        ax.set_xticks(x, [CLASS_TITLES[c] for c in CLASSES], rotation=30, ha="right")
-        ax.set_xlim(-0.6, len(CLASSES) - 0.4)
+        ax.set_xticks(x, [CLASS_TITLES[c] for c in MASS_CLASSES], rotation=30, ha="right")
+        ax.set_xlim(-0.6, len(MASS_CLASSES) - 0.4)
         ax.set_ylim(0, 1)
         ax.set_ylabel("mean mass (fraction of row)")
         ax.set_title("(b) mass per token class")
@@ -128,7 +130,7 @@ class HeadFigure:
             line.set_ydata(self.profiles.get((layer, head, view), np.zeros(len(self.offsets))))
             self.fig.draw_artist(line)
         for view, bars in self.bars.items():
-            for bar, cls in zip(bars, CLASSES):
+            for bar, cls in zip(bars, MASS_CLASSES):
                 bar.set_height(float(row[f"mass_{cls}_{view}"]))
                 self.fig.draw_artist(bar)
         for k, view, image in self.images:

@@ -8,9 +8,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bertstory.report import style
-from bertstory.report.figures.divergence import HEATMAP_PAIRS
-from bertstory.report.figures.patterns import MASS_CLASSES, MASS_VIEWS
-from bertstory.report.naming import CLASS_TITLES, PAIR_TITLES, VIEW_TITLES, layer_name
+from bertstory.report.figures.disagreement import HEATMAP_PAIRS
+from bertstory.findings.patterns import LABEL_COLUMNS
+from bertstory.report.naming import CLASS_TITLES, CONTRASTED_VIEWS, PAIR_TITLES, VIEW_TITLES, layer_name
 
 LAYER_DPI = 130
 """Resolution of per-layer PNGs (site only)."""
@@ -39,11 +39,11 @@ def layer_figure(heads: pd.DataFrame, layer: int) -> Figure:
     ax.set_ylim(bottom=0)
     ax.set_title(f"(a) {layer_name(layer)}: attention vs attribution, 95% CI")
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.08), ncols=2)
-    axes = panels[1].subplots(1, len(MASS_VIEWS), sharey=True)
-    for ax, view in zip(axes, MASS_VIEWS):
-        grid = part[[f"mass_{c}_{view}" for c in MASS_CLASSES]].to_numpy(float)
+    axes = panels[1].subplots(1, len(CONTRASTED_VIEWS), sharey=True)
+    for ax, view in zip(axes, CONTRASTED_VIEWS):
+        grid = part[[f"mass_{c}_{view}" for c in LABEL_COLUMNS]].to_numpy(float)
         image = ax.imshow(grid, cmap=style.SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
-        ax.set_xticks(range(len(MASS_CLASSES)), [CLASS_TITLES[c] for c in MASS_CLASSES], rotation=45, ha="right")
+        ax.set_xticks(range(len(LABEL_COLUMNS)), [CLASS_TITLES[c] for c in LABEL_COLUMNS], rotation=45, ha="right")
         ax.set_yticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.tick_params(length=0)
         ax.set_title(VIEW_TITLES[view])

@@ -14,8 +14,8 @@ METHOD_TITLES = {"rollout": "attention rollout", "attention": "raw attention (he
 
 
 def mixing(mix: pd.DataFrame, rollout: pd.DataFrame) -> Figure:
-    """Figure 5. ``mix``: :func:`bertstory.report.tables.mixing`; ``rollout``:
-    :func:`bertstory.report.tables.rollout`. Panels: (a) own-token share C_jj per layer,
+    """Figure 5. ``mix``: :func:`bertstory.report.frames.mixing`; ``rollout``:
+    :func:`bertstory.report.frames.rollout`. Panels: (a) own-token share C_jj per layer,
     median with interquartile band, and the fraction of outputs whose top contributor is
     their own token; (b) JS (bits) and (c) top-1 agreement of rollout and of raw attention
     with token contribution per layer."""

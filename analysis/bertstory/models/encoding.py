@@ -1,4 +1,4 @@
-"""From text to the embedding output ``e⁰`` (``hidden_states[0]``), the start of every map."""
+"""From text to tokens and to the embedding output ``e⁰`` (``hidden_states[0]``), the start of every map."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from bertstory.models import LoadedModel
+from bertstory.models.loading import LoadedModel
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Encoded:
 
 
 def encode(loaded: LoadedModel, text: str, text_pair: str | None) -> Encoded:
-    """Tokenise without truncation or padding (DESIGN §2: ``n`` tokens, no padding)."""
+    """Tokenise without truncation or padding (``docs/method.md#notation``: ``n`` tokens, no padding)."""
     features = loaded.tokenizer(text, text_pair, return_tensors="pt", truncation=False, verbose=False)
     if loaded.architecture.family == "distilbert":
         features.pop("token_type_ids", None)

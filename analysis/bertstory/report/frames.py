@@ -1,4 +1,4 @@
-"""Read the findings tables (``docs/results.md``) into the shapes figures and pages draw from.
+"""The findings tables (``docs/results.md``) reshaped into the frames figures and pages draw from.
 
 Every column name of the findings tables that the report relies on appears in this module,
 in :mod:`bertstory.report.context` (per-head columns) or in the figure that draws it.
@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bertstory.findings.patterns import LABELS
 from bertstory.findings.stream import ROLLOUT_METHODS
-from bertstory.findings.tables import PAIR_METRICS as METRICS
-from bertstory.report.naming import LABELS, VIEWS, head_name, label_order
+from bertstory.findings.tables import PAIR_METRICS
+from bertstory.report.naming import head_name, label_order
+from bertstory.views import VIEWS
 
 
 def layer_summary(layers: pd.DataFrame) -> pd.DataFrame:
@@ -34,12 +36,12 @@ def rollout(table: pd.DataFrame) -> pd.DataFrame:
     """Long table ``layer, method, js, tv, spearman, top1``: agreement with token contribution
     of attention ``rollout`` and of raw head-averaged ``attention`` per layer."""
     parts = [
-        table[["layer", *(f"{m}_{method}" for m in METRICS)]]
-        .rename(columns={f"{m}_{method}": m for m in METRICS})
+        table[["layer", *(f"{m}_{method}" for m in PAIR_METRICS)]]
+        .rename(columns={f"{m}_{method}": m for m in PAIR_METRICS})
         .assign(method=method)
         for method in ROLLOUT_METHODS
     ]
-    return pd.concat(parts, ignore_index=True)[["layer", "method", *METRICS]]
+    return pd.concat(parts, ignore_index=True)[["layer", "method", *PAIR_METRICS]]
 
 
 def positions(table: pd.DataFrame) -> pd.DataFrame:

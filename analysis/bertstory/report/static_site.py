@@ -21,7 +21,7 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(mkdocs_yml: Path, site_dir: Path) -> Path:
+def build_static_site(mkdocs_yml: Path, site_dir: Path) -> Path:
     """Run ``mkdocs build --strict`` on ``mkdocs_yml`` into ``site_dir``; returns ``site_dir/index.html``.
 
     A relative ``site_dir`` is taken from the current directory (MkDocs would take it from the

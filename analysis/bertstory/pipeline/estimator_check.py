@@ -1,12 +1,11 @@
-"""Measure the probe estimator against ``exact`` on a few inputs (DESIGN §2: "measure its
-error against exact on a few inputs").
+"""Measure the probe estimator against ``exact`` on a few inputs (``docs/method.md#estimators``).
 
 Writes ``tables/estimator_error.{csv,parquet}``: one row per input, view
 (``local``, ``global``, ``contribution``) and K in 1, 2, 4, …, up to twice the run's K
 (the run's K always included, capped at d): ``mean_tv`` is the mean over rows of the total
 variation ``½Σ|p−q|`` between the probe map and the exact map, ``max_abs_error`` the
-largest absolute difference of one entry. Exact maps are cached under ``estimator/maps/`` so
-an interrupted check resumes.
+largest absolute difference of one entry. Exact maps are cached in the run's estimator folder
+(:meth:`bertstory.results.RunFolder.estimator_cache`) so an interrupted check resumes.
 """
 
 from __future__ import annotations
@@ -14,11 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bertstory.engine.embedding import Encoded, embedding_output
-from bertstory.engine.maps import compute_maps
-from bertstory.results import RunDirectory, atomic_write_bytes
+from bertstory.errors import BertstoryError
+from bertstory.models import Encoded, LoadedModel
+from bertstory.pipeline.compute import input_maps
+from bertstory.pipeline.settings import AnalyzeSettings
+from bertstory.results import RunFolder
 
+ESTIMATOR_TABLE = "estimator_error"
+"""The table this check writes (``docs/results.md#tables``)."""
 CHECK_VIEWS = ("local", "global", "contribution")
+"""The maps an estimator computes (attention is exact by construction)."""
 MIN_CHECK_TOKENS = 12
 """Prefer inputs of at least this many tokens: shorter ones make the check too easy."""
 
@@ -45,45 +49,44 @@ def map_errors(estimate: np.ndarray, exact: np.ndarray) -> tuple[float, float]:
     return float(0.5 * difference.sum(-1).mean()), float(difference.max())
 
 
-def check_estimator(loaded, run_dir: RunDirectory, inputs: list[tuple[str, Encoded]], args, log) -> pd.DataFrame:
+def check_estimator(loaded: LoadedModel, folder: RunFolder, inputs: list[tuple[str, Encoded]],
+                    settings: AnalyzeSettings, log) -> pd.DataFrame:
     """Compute the estimator-error table of the run, or reuse it when it already covers
     the same inputs and K values."""
-    layers = loaded.architecture.layers(loaded.model)
-    num_heads = loaded.architecture.num_heads(loaded.model)
-    picked = pick_check_inputs(inputs, args.check_inputs)
-    counts = probe_counts(args.probes, layers[0].query.in_features)
-    csv_path = run_dir.tables_dir / "estimator_error.csv"
-    if csv_path.exists():
-        table = pd.read_csv(csv_path, dtype={"input_id": str})
-        if set(table.input_id) == {input_id for input_id, _ in picked} and set(table.probes) == set(counts):
+    picked = pick_check_inputs(inputs, settings.check_inputs)
+    counts = probe_counts(settings.probes, loaded.hidden_size)
+    if folder.has_table(ESTIMATOR_TABLE):
+        try:
+            table = folder.table(ESTIMATOR_TABLE)
+        except BertstoryError:
+            table = None  # unreadable: computed again below
+        if (table is not None and set(table.input_id.astype(str)) == {input_id for input_id, _ in picked}
+                and set(table.probes) == set(counts)):
             return table
     rows = []
     for input_id, encoded in picked:
-        embeddings = embedding_output(loaded, encoded)
-        exact = _cached_exact(run_dir, input_id, encoded, layers, num_heads, embeddings, args, log)
+        exact = _cached_exact(loaded, folder, input_id, encoded, settings, log)
         for k in counts:
-            estimate = compute_maps(
-                layers, num_heads, embeddings, estimator="probes", probes=k, seed=args.seed, input_id=input_id
-            ).as_arrays()
+            estimate = input_maps(loaded, encoded, estimator="probes", probes=k, seed=settings.seed,
+                                  input_id=input_id).as_arrays()
             for view in CHECK_VIEWS:
                 mean_tv, max_abs = map_errors(estimate[view], exact[view])
                 rows.append({"input_id": input_id, "n_tokens": len(encoded.tokens), "view": view,
                              "probes": k, "mean_tv": mean_tv, "max_abs_error": max_abs})
     table = pd.DataFrame(rows)
-    run_dir.tables_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(run_dir.tables_dir / "estimator_error.parquet", table.to_parquet(index=False))
-    atomic_write_bytes(csv_path, table.to_csv(index=False).encode())
+    folder.write_table(ESTIMATOR_TABLE, table)
     return table
 
 
-def _cached_exact(run_dir, input_id, encoded, layers, num_heads, embeddings, args, log) -> dict[str, np.ndarray]:
-    """Exact maps of one input, from ``estimator/maps/<id>.npz`` when already computed."""
-    exact_dir = RunDirectory(run_dir.path / "estimator")
-    if exact_dir.has_complete_maps(input_id, encoded.tokens, len(layers), num_heads):
-        with np.load(exact_dir.map_path(input_id)) as archive:
-            return {view: archive[view] for view in CHECK_VIEWS}
-    if not args.quiet:
+def _cached_exact(loaded: LoadedModel, folder: RunFolder, input_id: str, encoded: Encoded,
+                  settings: AnalyzeSettings, log) -> dict[str, np.ndarray]:
+    """Exact maps of one input, from the estimator cache when already computed."""
+    cache = folder.estimator_cache()
+    if cache.has_maps(input_id, encoded.tokens):
+        cached = cache.load_maps(input_id)
+        return {view: cached[view] for view in CHECK_VIEWS}
+    if not settings.quiet:
         log(f"estimator check: exact maps of input {input_id} ({len(encoded.tokens)} tokens)")
-    maps = compute_maps(layers, num_heads, embeddings, estimator="exact", seed=args.seed, input_id=input_id)
-    exact_dir.save_maps(input_id, maps.as_arrays(), encoded.tokens)
+    maps = input_maps(loaded, encoded, estimator="exact", probes=settings.probes, seed=settings.seed, input_id=input_id)
+    cache.save_maps(input_id, maps.as_arrays(), encoded.tokens)
     return maps.as_arrays()

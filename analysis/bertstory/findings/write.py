@@ -1,0 +1,116 @@
+"""Write a run's findings tables and summary, or reuse them when nothing they depend on changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bertstory.errors import BertstoryError
+from bertstory.findings.config import FindingsConfig
+from bertstory.findings.stream import stream_run
+from bertstory.findings.tables import TABLE_NAMES, build_tables
+from bertstory.results import RunFolder
+
+#: Bumped whenever a table's definition or columns change; old tables are then recomputed.
+FORMAT_VERSION = 1
+
+
+def _fingerprint(folder: RunFolder, ids: list[str], config: FindingsConfig) -> str:
+    """SHA-256 over the maps used (names, sizes, modification times), the run's shape and
+    special tokens, the findings settings and :data:`FORMAT_VERSION`."""
+    record = folder.record
+    payload = {
+        "format": FORMAT_VERSION,
+        "shape": [record.num_layers, record.num_heads],
+        "special_tokens": [record.special_tokens.cls, record.special_tokens.sep],
+        "config": config.to_dict(),
+        "maps": folder.map_stamps(ids),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _cached_tables(folder: RunFolder, key: str) -> dict[str, pd.DataFrame] | None:
+    """The tables written for fingerprint ``key``, or ``None`` when they must be recomputed."""
+    summary = folder.read_summary()
+    if not summary or summary.get("fingerprint") != key:
+        return None
+    if not all(len(folder.table_files(name)) == 2 for name in TABLE_NAMES):
+        return None
+    try:
+        return {name: folder.table(name) for name in TABLE_NAMES}
+    except BertstoryError:
+        return None  # unreadable: recompute
+
+
+def _headline(tables: dict[str, pd.DataFrame]) -> dict:
+    layers, rollout = tables["layers"], tables["rollout"]
+
+    def per_layer(frame: pd.DataFrame, column: str) -> list[float]:
+        return [round(float(v), 6) for v in frame[column]]
+
+    return {
+        "js_attention_local_median": per_layer(layers, "js_attention_local_median"),
+        "js_attention_global_median": per_layer(layers, "js_attention_global_median"),
+        "own_share_median": per_layer(layers, "own_share_median"),
+        "own_top1_fraction": per_layer(layers, "own_top1_fraction"),
+        "js_rollout": per_layer(rollout, "js_rollout"),
+        "js_attention_mean": per_layer(rollout, "js_attention"),
+        "persists_fraction": float(tables["heads"]["persists"].mean()),
+    }
+
+
+def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = None, *,
+                   force: bool = False) -> dict[str, pd.DataFrame]:
+    """Compute the findings of a run folder and write ``tables/<name>.csv`` and ``.parquet``
+    and the summary ``tables/findings.json``.
+
+    Streams over the maps (one input in memory at a time) and returns the tables by name
+    (:data:`~bertstory.findings.tables.TABLE_NAMES`). Idempotent: when the summary records the
+    same fingerprint — the maps' names, sizes and modification times, the run's shape and
+    special tokens, the settings and :data:`FORMAT_VERSION` — the tables are read back instead
+    of recomputed (unless ``force``). ``config=None`` uses the defaults of
+    :class:`FindingsConfig` (seed from ``run.json``).
+
+    Raises :class:`~bertstory.errors.BertstoryError` when ``run`` is not a run folder, has no
+    maps, or a map is unreadable.
+    """
+    folder = run if isinstance(run, RunFolder) else RunFolder.open(run)
+    record = folder.record
+    ids, skipped = folder.analysed_ids()
+    resolved = (config or FindingsConfig()).resolved(record.settings.seed)
+    key = _fingerprint(folder, ids, resolved)
+    cached = None if force else _cached_tables(folder, key)
+    if cached is not None:
+        return cached
+
+    started = time.perf_counter()
+    sums = stream_run(folder, ids, resolved.max_offset)
+    tables, extra = build_tables(sums, resolved)
+    seconds = time.perf_counter() - started
+
+    folder.clear_summary()  # invalid until every table is written
+    for name, frame in tables.items():
+        folder.write_table(name, frame)
+    folder.write_summary({
+        "fingerprint": key,
+        "format_version": FORMAT_VERSION,
+        "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "config": resolved.to_dict(),
+        "estimator": record.settings.estimator,
+        "probes": record.settings.probes,
+        "n_inputs": sums.n_inputs,
+        "n_queries": sums.n_rows,
+        "skipped_inputs": list(skipped),
+        "tables": list(TABLE_NAMES),
+        "mds_stress": {k: float(v) for k, v in extra["mds_stress"].items()},
+        "headline": _headline(tables),
+        "versions": {"numpy": np.__version__, "pandas": pd.__version__},
+    })
+    return tables

