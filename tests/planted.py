@@ -41,8 +41,9 @@ Token-type embeddings are zero. Layer ``l`` head ``h`` is 0-based here: ``(1, 0)
     [CLS] included, holds ``e¹_j = LN(e⁰_j + s·[m, −m])`` with ``m = (1/n) Σ_i content(e⁰_i)``:
     the [CLS] vector now depends on every input token, ``∂y_0/∂e⁰_i = δ_{i0} I + (s/n) M``
     (``M`` maps content to mirrored content; the other heads of layer 1 write nothing). The flag
-    dimension is untouched, so in L2-H1 a constant query (bias ``β = 2000``) against keys that
-    read the flag gives [CLS] a score lead of well over 20 logits: attention is one-hot on [CLS].
+    dimension is untouched (the LayerNorm only shrinks it, to ≈ 0.15 for [CLS] and exactly 0
+    elsewhere), so in L2-H1 a constant query (bias ``β = 2000``) against keys that read the flag
+    gives [CLS] a score lead of ≈ 2000·0.15/√8 ≈ 100 logits: attention is one-hot on [CLS].
     Its value reads the content of ``e¹_0``, so local attribution is one-hot on [CLS] too
     (``∂o_j/∂e¹_i ≈ δ_{i0} W_v``) — but globally
     ``∂o_j/∂e⁰_i ≈ W_v J_0 (δ_{i0} I + (s/n) M)``: every input token gets a column of norm
