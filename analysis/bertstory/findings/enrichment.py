@@ -110,14 +110,6 @@ class EnrichmentStatistics:
     def n_inputs(self) -> int:
         return self.uniform.shape[0]
 
-    @property
-    def num_layers(self) -> int:
-        return self.mass.shape[2]
-
-    @property
-    def num_heads(self) -> int:
-        return self.mass.shape[3]
-
 
 def input_statistics(
     maps: np.ndarray, token_masks: np.ndarray, causal: bool, views: Sequence[str] = VIEWS
