@@ -25,7 +25,7 @@ from bertstory.findings.divergence import normalised_entropy
 from bertstory.findings.enrichment import CLASSES, concatenate_statistics, input_statistics, summarise
 from bertstory.findings.patterns import LABEL_CLASSES, label_column, label_heads
 from bertstory.findings.persistence import NO_PATTERN, head_patterns, persistence
-from bertstory.findings.run import VIEWS
+from bertstory.views import VIEWS
 from bertstory.findings.tokens import class_masks
 from planted import MIXING_GAIN, PLANTED_HEAD, cls_sink_model, previous_token_model, save_model
 

@@ -47,7 +47,7 @@ import numpy as np
 from bertstory.findings.divergence import spearman_from_ranks, standardised_ranks
 from bertstory.findings.patterns import MASS_CLASSES
 from bertstory.findings.resampling import percentile_interval, resample_weights
-from bertstory.findings.run import VIEWS
+from bertstory.views import VIEWS
 from bertstory.findings.tokens import TOKEN_CLASSES
 
 #: The classes, in the order of the last axis of every array here (column-name spelling).

@@ -1,5 +1,5 @@
-"""A head's pattern and its persistence into local and global attribution (``docs/method.md#enrichment``), from the enrichment ``E_c`` and specificity
-``S_c`` of :mod:`bertstory.findings.enrichment` and their lower 95% bounds.
+"""A head's pattern and its persistence into local and global attribution
+(``docs/method.md#enrichment``), from the enrichment ``E_c`` and specificity ``S_c`` of :mod:`bertstory.findings.enrichment` and their lower 95% bounds.
 
 * **Pattern** of a head: its surface label under attention
   (:func:`bertstory.findings.patterns.label_heads`) when that label is a class; otherwise,
