@@ -112,7 +112,7 @@ def build_report(run_dir: Path, project_dir: Path, site_dir: Path | None = None,
     lap("paper figures")
     _draw_site_images(data, layout)
     lap("layer and head figures")
-    for asset in ("bertstory.css", "mathjax-config.js"):
+    for asset in ("bertstory.css", "iframe-worker-shim.js"):
         project.copy_asset(asset, layout.generated / "assets" / asset)
     writer = PageWriter(data, layout, figures)
     pages = [writer.overview(), *writer.layers(), *writer.heads_pages(), writer.patterns(), writer.mixing(),
