@@ -71,7 +71,7 @@ def test_one_page_per_layer_and_per_head(built_site):
         for head in range(1, H + 1):
             assert (generated / "heads" / f"{head_name(layer, head)}.html").is_file()
     assert len(list((generated / "heads").glob("L*-H*.html"))) == L * H
-    for page in ("index", "layers/index", "heads/index", "patterns", "mixing", "estimator", "reproduce"):
+    for page in ("index", "layers/index", "heads/index", "patterns", "mixing", "estimator", "reproduce", "explorer"):
         assert (generated / f"{page}.html").is_file()
     assert "Site:" in built_site.output and "http.server" in built_site.output
 
@@ -161,6 +161,14 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
         assert f"attention vs global {num(row.js_attention_global)} {num(row.js_attention_global_median)} " \
                f"[{num(row.js_attention_global_lo)}, {num(row.js_attention_global_hi)}]" in text
         assert num(row.mass_cls_attention) in text and num(row.entropy_global) in text
+
+
+def test_every_head_page_links_into_the_explorer_at_its_head(built_site):
+    run = json.loads((built_site.run_dir / "run.json").read_text())
+    for layer in range(1, run["model"]["num_layers"] + 1):
+        for head in range(1, run["model"]["num_heads"] + 1):
+            links = _refs(built_site.site / "generated" / "heads" / f"{head_name(layer, head)}.html").links
+            assert f"../explorer.html#layer={layer}&head={head}&view=global" in links
 
 
 def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 
 from bertstory.report import project, site, style, tables
 from bertstory.report.examples import load_examples
+from bertstory.report.explorer import write_explorer
 from bertstory.report.figures.heads import HeadFigure
 from bertstory.report.figures.layers import LAYER_DPI, layer_figure
 from bertstory.report.figures.paper import FIGURES, PaperFigure, draw_paper_figures
@@ -116,7 +117,7 @@ def build_report(run_dir: Path, project_dir: Path, site_dir: Path | None = None,
         project.copy_asset(asset, layout.generated / "assets" / asset)
     writer = PageWriter(data, layout, figures)
     pages = [writer.overview(), *writer.layers(), *writer.heads_pages(), writer.patterns(), writer.mixing(),
-             writer.estimator(), writer.reproduce(downloads)]
+             writer.estimator(), writer.reproduce(downloads), write_explorer(data, layout).page]
     lap("pages")
     index = None
     if build:
