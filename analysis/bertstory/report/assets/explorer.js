@@ -17,7 +17,7 @@
   const MIN_CELL_PX = 9;      // panels wrap onto more rows before a cell gets smaller than this
   const ROW = 15;             // lines view: height of one token row, SVG units
   const GAP = 170;            // lines view: width between the two token columns, SVG units
-  const LINE_MIN = 0.08;      // lines view: lines fainter than this (position on the colour scale) are not drawn
+  const LINE_MIN = 0.01;      // lines view: shares below this are not drawn
   const TICKS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1];
   const KEYS_VIEW = {"1": 0, "2": 1, "3": 2, "4": 3};
 
@@ -300,7 +300,7 @@
     const width = 2 * labelWidth + GAP;
     const height = n * ROW + 8;
     element("figcaption", {text: `Lines: ${index.titles[kind]} of ${kind === "contribution" ? `layer ${state.layer}` : headName()}` +
-                                 " — query tokens left, input tokens right; line weight = share. Point at a token to follow its lines."},
+                                 ` — query tokens left, input tokens right; line weight = share (shares under ${LINE_MIN} left out). Point at a token to follow its lines.`},
             ui.linesBox);
     const box = svg("svg", {class: "bs-lines", viewBox: `0 0 ${width} ${height}`, "data-view": kind, "data-input": state.input,
                             "data-layer": state.layer, "data-head": state.head, style: `max-width: ${1.6 * width}px`}, ui.linesBox);
@@ -308,11 +308,11 @@
     const y = (k) => 4 + k * ROW + ROW / 2;
     for (let j = 0; j < n; j++) {
       for (let i = 0; i < n; i++) {
-        const value = values[j * n + i];
-        const t = position(value);
-        if (t < LINE_MIN) continue;
-        svg("line", {x1: labelWidth, y1: y(j), x2: labelWidth + GAP, y2: y(i), "stroke-width": (0.4 + 3 * t).toFixed(2),
-                     "stroke-opacity": t.toFixed(3), "data-j": j, "data-i": i, "data-value": String(value)}, links);
+        const value = values[j * n + i];  // a share of row j: width and opacity grow with it, as in bertviz
+        if (value < LINE_MIN) continue;
+        svg("line", {x1: labelWidth, y1: y(j), x2: labelWidth + GAP, y2: y(i), "stroke-width": (0.5 + 3 * value).toFixed(2),
+                     "stroke-opacity": Math.min(1, 0.1 + value).toFixed(3), "data-j": j, "data-i": i,
+                     "data-value": String(value)}, links);
       }
     }
     input.tokens.forEach((token, k) => {
