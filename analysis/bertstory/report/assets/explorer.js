@@ -161,7 +161,7 @@
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    if (target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName))) return;
+    if (target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName))) return;
     const moves = {ArrowLeft: ["head", -1], ArrowRight: ["head", 1], ArrowUp: ["layer", -1], ArrowDown: ["layer", 1],
                    "[": ["input", -1], "]": ["input", 1]};
     if (moves[event.key]) step(...moves[event.key]);
@@ -280,8 +280,8 @@
     const panel = ui.maps[kind];
     const selected = kind === state.view;
     panel.figure.classList.toggle("bs-selected", selected);
-    panel.caption.textContent = index.kinds.indexOf(kind) < 3 ? `${index.titles[kind]} · ${headName()}`
-                                                              : `${index.titles[kind]} · layer ${state.layer}`;
+    panel.caption.textContent = kind === "contribution" ? `${index.titles[kind]} · layer ${state.layer}`
+                                                        : `${index.titles[kind]} · ${headName()}`;
     panel.box.setAttribute("aria-label", panel.caption.textContent);
     for (const [key, value] of [["input", state.input], ["layer", state.layer], ["head", state.head]]) {
       panel.box.setAttribute(`data-${key}`, value);
