@@ -80,13 +80,12 @@ def test_one_page_per_layer_and_per_head(built_site):
     L, H = run["model"]["num_layers"], run["model"]["num_heads"]
     generated = built_site.site / "generated"
     for layer in range(1, L + 1):
-        assert (generated / "layers" / f"layer-{layer}" / "index.html").is_file()
+        assert (generated / "layers" / f"layer-{layer}.html").is_file()
         for head in range(1, H + 1):
-            assert (generated / "heads" / head_name(layer, head) / "index.html").is_file()
-    assert len(list((generated / "heads").glob("L*-H*/index.html"))) == L * H
-    assert (generated / "index.html").is_file()
-    for page in ("layers", "heads", "patterns", "mixing", "estimator", "reproduce"):
-        assert (generated / page / "index.html").is_file()
+            assert (generated / "heads" / f"{head_name(layer, head)}.html").is_file()
+    assert len(list((generated / "heads").glob("L*-H*.html"))) == L * H
+    for page in ("index", "layers/index", "heads/index", "patterns", "mixing", "estimator", "reproduce", "explorer"):
+        assert (generated / f"{page}.html").is_file()
     assert "Site:" in built_site.output and "http.server" in built_site.output
 
 
@@ -164,17 +163,25 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
     tables = _tables(built_site.run_dir)
     layers = tables["layers"].set_index("layer")
     for layer, row in layers.iterrows():
-        text = _text(built_site.site / "generated" / "layers" / f"layer-{layer}" / "index.html")
+        text = _text(built_site.site / "generated" / "layers" / f"layer-{layer}.html")
         assert f"attention vs local attribution {num(row['js_attention_local_median'])} bits" in text
         assert f"median own-token share {num(row['own_share_median'])}" in text
         assert f"{pct(row['persists_fraction'])} of its heads" in text
     for row in tables["heads"].itertuples():
         name = head_name(row.layer, row.head)
-        text = _text(built_site.site / "generated" / "heads" / name / "index.html")
+        text = _text(built_site.site / "generated" / "heads" / f"{name}.html")
         assert name in text
         assert f"attention vs global {num(row.js_attention_global)} {num(row.js_attention_global_median)} " \
                f"[{num(row.js_attention_global_lo)}, {num(row.js_attention_global_hi)}]" in text
         assert num(row.mass_cls_attention) in text and num(row.entropy_global) in text
+
+
+def test_every_head_page_links_into_the_explorer_at_its_head(built_site):
+    run = json.loads((built_site.run_dir / "run.json").read_text())
+    for layer in range(1, run["model"]["num_layers"] + 1):
+        for head in range(1, run["model"]["num_heads"] + 1):
+            links = _refs(built_site.site / "generated" / "heads" / f"{head_name(layer, head)}.html").links
+            assert f"../explorer.html#layer={layer}&head={head}&view=global" in links
 
 
 def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):
@@ -182,7 +189,7 @@ def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):
     for (view, layer, head), part in distances.groupby(["view", "layer_a", "head_a"]):
         others = part[(part["layer_b"] != layer) | (part["head_b"] != head)]
         nearest = others.sort_values(["js", "layer_b", "head_b"], kind="stable").head(3)
-        text = _text(built_site.site / "generated" / "heads" / head_name(layer, head) / "index.html")
+        text = _text(built_site.site / "generated" / "heads" / f"{head_name(layer, head)}.html")
         assert "heads , positions and head_distances tables" in text
         listed = ", ".join(f"{head_name(r.layer_b, r.head_b)} ({num(r.js)})" for r in nearest.itertuples())
         assert f"by {VIEW_TITLES[view]}: {listed}" in text
@@ -190,7 +197,7 @@ def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):
 
 def test_reproduce_page_states_the_command_and_run(built_site):
     run = json.loads((built_site.run_dir / "run.json").read_text())
-    text = _text(built_site.site / "generated" / "reproduce" / "index.html")
+    text = _text(built_site.site / "generated" / "reproduce.html")
     assert run["run_id"] in text
     assert f"bertstory build-site --model {run['settings']['model']}" in text
     assert f"--probes {run['settings']['probes']}" in text
@@ -220,3 +227,25 @@ def test_head_grid_in_headless_chromium(built_site, tmp_path):
     for layer in range(1, L + 1):
         for head in range(1, H + 1):
             assert f">{head_name(layer, head)}</a>" in grid
+
+
+RAW_TEX = ("\\(", "\\)", "\\[", "\\]", "$$")
+
+
+def test_maths_is_mathml_and_no_page_shows_raw_tex(built_site):
+    for page in built_site.site.rglob("*.html"):
+        text = re.sub(r"<code\b.*?</code>", " ", page.read_text(encoding="utf-8"), flags=re.S)  # code is literal
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S))
+        assert not [tex for tex in RAW_TEX if tex in text], f"{page}: raw TeX left"
+    for page in ("method.html", "generated/mixing.html"):
+        html = (built_site.site / page).read_text(encoding="utf-8")
+        assert html.count("<math ") >= 4, f"{page}: no MathML"
+
+
+def test_no_page_loads_anything_from_the_network(built_site):
+    loads = re.compile(r'<(?:script|img|iframe)\b[^>]*\bsrc="([^"]+)"|<link\b[^>]*\bhref="([^"]+)"')
+    for page in built_site.site.rglob("*.html"):
+        for match in loads.finditer(page.read_text(encoding="utf-8")):
+            ref = match.group(1) or match.group(2)
+            assert not urlsplit(ref).scheme and not ref.startswith("//"), f"{page} loads {ref}"
+            assert _local(page, ref, built_site.site).is_file(), f"{page}: missing {ref}"

@@ -11,6 +11,7 @@ from bertstory.findings import TABLE_NAMES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import project
 from bertstory.report.figures.page_figures import draw_page_figures
+from bertstory.report.explorer import write_explorer
 from bertstory.report.figures.paper import FIGURES, PaperFigure, draw_paper_figures
 from bertstory.report.pages import PageWriter
 from bertstory.report.static_site import build_static_site
@@ -21,7 +22,7 @@ RUN_TIMES = ("started", "finished", "seconds")
 then changes no committed file."""
 REPORT_TABLES: tuple[str, ...] = (*TABLE_NAMES, ESTIMATOR_TABLE)
 """The tables a report may show: the findings tables (all required) and the estimator check."""
-ASSETS: tuple[str, ...] = ("bertstory.css", "mathjax-config.js")
+ASSETS: tuple[str, ...] = ("bertstory.css", "iframe-worker-shim.js")
 """Package assets every report project's pages load (``docs/generated/assets/``)."""
 
 
@@ -113,7 +114,7 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
         project.copy_asset(asset, layout.generated / "assets" / asset)
     writer = PageWriter(run, layout, figures)
     pages = [writer.overview(), *writer.layers(), *writer.heads_pages(), writer.patterns(), writer.mixing(),
-             writer.estimator(), writer.reproduce(downloads)]
+             writer.estimator(), writer.reproduce(downloads), write_explorer(run, layout).page]
     lap("pages")
     index = None
     if build:

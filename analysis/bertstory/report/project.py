@@ -44,6 +44,7 @@ NAV_PAGES: tuple[NavPage, ...] = (
     NavPage("Findings", "Heads", "generated/heads/index.md"),
     NavPage("Findings", "Patterns", "generated/patterns.md"),
     NavPage("Findings", "Mixing & rollout", "generated/mixing.md"),
+    NavPage("Findings", "Explorer", "generated/explorer.md"),
     NavPage("Findings", "Estimator accuracy", "generated/estimator.md"),
     NavPage(None, "Reproduce", "generated/reproduce.md"),
 )
