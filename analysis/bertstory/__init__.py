@@ -17,10 +17,12 @@ on first use, so that ``import bertstory`` (and every command) does not pay for 
 matplotlib until they are needed.
 """
 
+from bertstory.errors import BertstoryError
+
 __version__ = "0.1.0"
 
 _API = ("Explanation", "Run", "explain", "load_run")
-__all__ = [*_API, "__version__"]
+__all__ = [*_API, "BertstoryError", "__version__"]
 
 
 def __getattr__(name: str):
