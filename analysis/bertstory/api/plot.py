@@ -22,6 +22,8 @@ COLOUR_GAMMA = 0.5
 """The colour of a cell is its share of the query's row on a power scale with this exponent
 from 0 to 1 (as on the report's head pages), so that broad rows (about 1/n per token) stay
 visible beside sharp ones."""
+TOKEN_INCHES = 0.11
+"""Room per token along each map's side, inches: enough for a 7-point tick label."""
 TOKEN_LABEL_CHARACTERS = 10
 """Longer tokens are cut to this many characters (the last one an ellipsis) in tick labels."""
 
@@ -39,7 +41,7 @@ def head_views_figure(views: Mapping[str, np.ndarray], tokens: Sequence[str], ti
     """
     n = len(tokens)
     labels = [_short(token) for token in tokens]
-    side = max(2.4, 0.16 * n + 0.8)
+    side = max(2.4, TOKEN_INCHES * n + 0.8)
     figure = Figure(figsize=(3 * side + 1.0, side + 1.2), layout="constrained")
     norm = PowerNorm(COLOUR_GAMMA, vmin=0.0, vmax=1.0)
     axes = figure.subplots(1, len(VIEWS), sharey=True)

@@ -71,18 +71,18 @@ class RunMaps:
         return self._folder.analysed_ids()[0] if self._folder.map_ids() else []
 
     def __getitem__(self, input_id: str) -> dict[str, np.ndarray | list[str]]:
-        if not isinstance(input_id, str) or input_id not in self._folder.map_ids():
+        if input_id not in self:
             raise BertstoryError(f"the run has no maps for input {input_id!r}; it has maps for: {_listing(self.ids())}")
         return self._folder.load_maps(input_id)
 
     def __contains__(self, input_id: object) -> bool:
-        return isinstance(input_id, str) and input_id in self._folder.map_ids()
+        return isinstance(input_id, str) and input_id in self.ids()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ids())
 
     def __len__(self) -> int:
-        return len(self._folder.map_ids())
+        return len(self.ids())
 
     def __repr__(self) -> str:
         return f"RunMaps({len(self)} inputs)"
