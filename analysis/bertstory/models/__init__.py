@@ -1,6 +1,8 @@
-"""The model to analyse: loading it (the embedded default, a local folder or a hub name) and
-turning text into its tokens and embedding output ``e⁰``."""
+"""The model to analyse: loading it (the embedded default, a local folder or a hub name) or
+borrowing one the caller holds in memory, and turning text into its tokens and embedding
+output ``e⁰``."""
 
+from bertstory.models.borrowing import borrowed_model, weights_digest
 from bertstory.models.encoding import Encoded, embedding_output, encode
 from bertstory.models.loading import (
     DEFAULT_MODEL,
@@ -10,10 +12,12 @@ from bertstory.models.loading import (
     LoadedModel,
     embedded_model_path,
     load_model,
+    make_ready,
     resolve_device,
 )
 
 __all__ = [
-    "DEFAULT_MODEL", "DEVICES", "Device", "EMBEDDED_MODEL_NAME", "Encoded", "LoadedModel", "embedded_model_path",
-    "embedding_output", "encode", "load_model", "resolve_device",
+    "DEFAULT_MODEL", "DEVICES", "Device", "EMBEDDED_MODEL_NAME", "Encoded", "LoadedModel", "borrowed_model",
+    "embedded_model_path", "embedding_output", "encode", "load_model", "make_ready", "resolve_device",
+    "weights_digest",
 ]

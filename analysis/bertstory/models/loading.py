@@ -32,6 +32,9 @@ Device = Literal["auto", "cpu", "cuda"]
 #: Where the analysis may run: ``auto`` picks CUDA when present.
 DEVICES: tuple[Device, ...] = get_args(Device)
 
+EAGER_ATTENTION = "eager"
+"""transformers' attention implementation that computes the attention probabilities explicitly."""
+
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
 
@@ -105,12 +108,12 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
     architecture = architecture_for(config)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModel.from_pretrained(source, attn_implementation="eager")
+        model = AutoModel.from_pretrained(source, attn_implementation=EAGER_ATTENTION)
     except (OSError, ValueError) as error:
         raise BertstoryError(f"cannot load model {name_or_path!r}: {_first_line(error)}") from error
-    model.eval().requires_grad_(False).to(dtype)
+    model.to(dtype)
     resolved_device = resolve_device(device)
-    model.to(resolved_device)
+    make_ready(model, resolved_device)
     return LoadedModel(
         name_or_path=name_or_path,
         model=model,
@@ -119,6 +122,15 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
         revision=_revision(source, config),
         device=resolved_device,
     )
+
+
+def make_ready(model: PreTrainedModel, device: torch.device) -> None:
+    """Put ``model`` in the state the engine needs, in place: eval mode (no dropout), every
+    parameter frozen, eager attention (the attention probabilities are needed), on ``device``."""
+    model.eval().requires_grad_(False)
+    if model.config._attn_implementation != EAGER_ATTENTION:
+        model.set_attn_implementation(EAGER_ATTENTION)
+    model.to(device)
 
 
 def _check_hub_reachable(name: str) -> None:

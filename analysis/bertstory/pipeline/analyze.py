@@ -7,7 +7,6 @@ check caches its exact maps in the run's estimator folder.
 from __future__ import annotations
 
 import dataclasses
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -15,9 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-import torch
-import transformers
 from tqdm import tqdm
 
 from bertstory import __version__
@@ -27,8 +23,9 @@ from bertstory.findings import FindingsConfig, write_findings
 from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, Encoded, LoadedModel, encode, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.estimator_check import check_estimator
+from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
 from bertstory.pipeline.settings import DEFAULT_MAX_TOKENS, AnalyzeSettings
-from bertstory.results import CorpusInfo, ModelInfo, RunFolder, RunRecord, SpecialTokens, ensure_writable, run_key, slug
+from bertstory.results import CorpusInfo, RunFolder, RunRecord, ensure_writable, run_key, slug
 
 Log = Callable[[str], None]
 
@@ -80,13 +77,13 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
         bertstory_version=__version__,
         run_id=folder.path.name,
         settings=recorded,
-        model=_model_info(loaded),
+        model=model_info(loaded),
         corpus=CorpusInfo(source=corpus.source, content_hash=corpus_hash, n_available=len(corpus.inputs),
                           n_selected=len(selected), n_skipped_too_long=too_long),
-        special_tokens=SpecialTokens(cls=loaded.tokenizer.cls_token, sep=loaded.tokenizer.sep_token),
+        special_tokens=special_tokens(loaded),
         device=str(loaded.device),
-        dtype=str(next(loaded.model.parameters()).dtype).removeprefix("torch."),
-        versions=_versions(),
+        dtype=model_dtype(loaded),
+        versions=software_versions(),
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         status="running",
         n_inputs=len(prepared),
@@ -141,24 +138,3 @@ def _compute_missing(loaded: LoadedModel, folder: RunFolder, prepared: list[Prep
             if settings.verbose:
                 log(f"{p.item.id}: {len(p.encoded.tokens)} tokens, {time.perf_counter() - started:.2f} s")
     return len(todo)
-
-
-def _model_info(loaded: LoadedModel) -> ModelInfo:
-    return ModelInfo(
-        name_or_path=loaded.name_or_path,
-        revision=loaded.revision,
-        model_type=loaded.architecture.model_type,
-        num_layers=loaded.num_layers,
-        num_heads=loaded.num_heads,
-        hidden_size=loaded.hidden_size,
-        max_positions=loaded.max_tokens,
-    )
-
-
-def _versions() -> dict[str, str]:
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "numpy": np.__version__,
-    }

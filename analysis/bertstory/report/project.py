@@ -24,7 +24,7 @@ from bertstory.options import setting
 
 MARKER = "# bertstory report project"
 """First-line comment that marks an ``mkdocs.yml`` whose ``docs/generated/`` bertstory may replace."""
-HANDWRITTEN_PAGES: tuple[str, ...] = ("index.md", "method.md", "results.md")
+HANDWRITTEN_PAGES: tuple[str, ...] = ("index.md", "method.md", "results.md", "api.md")
 """Pages written by people; copied into a new project, never overwritten."""
 
 

@@ -1,0 +1,116 @@
+"""``bertstory.explain``: the four maps of one text, from a model name, a model folder or a model
+already in memory, through the same loading, tokenising and computing as ``bertstory analyze``."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import nullcontext
+from datetime import datetime, timezone
+from typing import ContextManager
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from bertstory.api.explanation import ExplainSettings, Explanation
+from bertstory.corpus.types import input_id
+from bertstory.engine.tangents import ESTIMATORS
+from bertstory.errors import BertstoryError
+from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, load_model
+from bertstory.pipeline.compute import input_maps
+from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
+
+EXPLAIN_INPUT_ID = input_id(0)
+"""The id of the explained input: that of the first input of a corpus, so that ``explain(model,
+text)`` gives the maps ``bertstory analyze`` computes for a corpus whose first line is ``text``
+(the probe directions are seeded by the seed and the input id)."""
+
+
+def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: str | None = None, *,
+            tokenizer: PreTrainedTokenizerBase | None = None, estimator: str = "probes", probes: int = 8,
+            seed: int = 0, device: str = "auto") -> Explanation:
+    """The attention, local and global attribution and token contribution maps of one input.
+
+    Args:
+        model: a Hugging Face model name, a model folder, ``"embedded"`` (the MiniLM-L6 BERT
+            shipped with bertstory, offline), or a transformers model already in memory (a BERT,
+            RoBERTa, ELECTRA or DistilBERT encoder, or such an encoder with a task head, which is
+            analysed through its encoder). An in-memory model is used as it is (weights, dtype)
+            and given back unchanged: its training mode, ``requires_grad`` flags, attention
+            implementation and device are restored.
+        text, text_pair: the input; a pair is tokenised as the model's tokenizer joins pairs.
+            Never truncated: an input longer than the model accepts is an error.
+        tokenizer: the tokenizer of an in-memory model (required for one, refused for a name
+            or folder, which brings its own).
+        estimator, probes: ``probes`` estimates the attribution norms from ``probes`` (K) random
+            directions per token; ``exact`` computes them exactly (``docs/method.md#estimators``).
+        seed: seeds the probe directions.
+        device: ``auto`` loads a named model on CUDA when present and computes an in-memory
+            model where it is; ``cpu`` or ``cuda`` compute there (moving an in-memory model
+            there and back).
+    Returns:
+        An :class:`Explanation`: the maps as numpy arrays, the tokens and the settings.
+    Raises:
+        BertstoryError: with a one-line message, for an unknown or unsupported model, a missing
+            tokenizer, bad settings or an input the model cannot take.
+    """
+    _check_settings(text, text_pair, estimator, probes, seed, device)
+    with _analysis_model(model, tokenizer, device) as loaded:
+        encoded = encode(loaded, text, text_pair)
+        _check_fits(loaded, encoded)
+        started, clock = datetime.now(timezone.utc), time.perf_counter()
+        maps = input_maps(loaded, encoded, estimator=estimator, probes=probes, seed=seed, input_id=EXPLAIN_INPUT_ID)
+        seconds = time.perf_counter() - clock
+        return Explanation(
+            attention=maps.attention,
+            local=maps.local,
+            global_=maps.global_,
+            contribution=maps.contribution,
+            tokens=encoded.tokens,
+            text=text,
+            text_pair=text_pair,
+            input_id=EXPLAIN_INPUT_ID,
+            settings=ExplainSettings(model=loaded.name_or_path, revision=loaded.revision, estimator=estimator,
+                                     probes=probes if estimator == "probes" else None, seed=seed,
+                                     device=str(loaded.device), dtype=model_dtype(loaded)),
+            model=model_info(loaded),
+            special_tokens=special_tokens(loaded),
+            versions=software_versions(),
+            started=started.isoformat(timespec="seconds"),
+            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            seconds=round(seconds, 3),
+        )
+
+
+def _analysis_model(model, tokenizer, device: str) -> ContextManager[LoadedModel]:
+    """A named model loaded as ``bertstory analyze`` loads it, or the in-memory model borrowed."""
+    if isinstance(model, (str, os.PathLike)):
+        if tokenizer is not None:
+            raise BertstoryError("tokenizer= is only for an in-memory model; a model name or folder brings its own")
+        return nullcontext(load_model(os.fspath(model), device))
+    return borrowed_model(model, tokenizer, device)
+
+
+def _check_settings(text, text_pair, estimator, probes, seed, device) -> None:
+    if not isinstance(text, str) or not (text_pair is None or isinstance(text_pair, str)):
+        raise BertstoryError("text and text_pair must be strings")
+    if estimator not in ESTIMATORS:
+        raise BertstoryError(f"estimator {estimator!r} is unknown; use one of {', '.join(ESTIMATORS)}")
+    if isinstance(probes, bool) or not isinstance(probes, int) or probes < 1:
+        raise BertstoryError(f"probes must be a positive integer, not {probes!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise BertstoryError(f"seed must be an integer, not {seed!r}")
+    if device not in DEVICES:
+        raise BertstoryError(f"device {device!r} is unknown; use one of {', '.join(DEVICES)}")
+
+
+def _check_fits(loaded: LoadedModel, encoded: Encoded) -> None:
+    """The input must fit the position embeddings, and its token ids the model's vocabulary."""
+    n = len(encoded.tokens)
+    if n > loaded.max_tokens:
+        raise BertstoryError(f"the input has {n} tokens, more than the {loaded.max_tokens} that "
+                             f"{loaded.name_or_path} accepts; shorten it (bertstory never truncates)")
+    vocabulary = loaded.model.get_input_embeddings().num_embeddings
+    largest = int(encoded.features["input_ids"].max())
+    if largest >= vocabulary:
+        raise BertstoryError(f"the tokenizer gives token id {largest}, but the model's vocabulary has {vocabulary} "
+                             "entries; pass the model's own tokenizer")

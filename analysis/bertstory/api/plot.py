@@ -1,0 +1,62 @@
+"""One head of one input drawn as three token-labelled heat maps: attention, local and global
+attribution, side by side on one colour scale.
+
+The figure is a plain :class:`matplotlib.figure.Figure`, made without ``pyplot``: it does not
+change the notebook's backend nor pile up in pyplot's list of open figures. Display it as a
+notebook cell's value or with ``display(figure)``, save it with ``figure.savefig(path)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.colors import PowerNorm
+from matplotlib.figure import Figure
+
+from bertstory.report.naming import VIEW_TITLES
+from bertstory.views import VIEWS
+
+COLOUR_MAP = "viridis"
+COLOUR_GAMMA = 0.5
+"""The colour of a cell is its share of the query's row on a power scale with this exponent
+from 0 to 1 (as on the report's head pages), so that broad rows (about 1/n per token) stay
+visible beside sharp ones."""
+TOKEN_INCHES = 0.11
+"""Room per token along each map's side, inches: enough for a 7-point tick label."""
+TOKEN_LABEL_CHARACTERS = 10
+"""Longer tokens are cut to this many characters (the last one an ellipsis) in tick labels."""
+
+
+def head_views_figure(views: Mapping[str, np.ndarray], tokens: Sequence[str], title: str) -> Figure:
+    """The three views of one head of one input of ``n`` tokens.
+
+    Args:
+        views: ``attention``, ``local``, ``global``, each (n, n): rows are queries, columns keys.
+        tokens: the ``n`` tokens, labelling rows and columns.
+        title: the figure's title, e.g. ``L3-H7``.
+    Returns:
+        A figure whose first three axes are the views in :data:`bertstory.views.VIEWS` order,
+        each titled with the view's name, then one colour bar they share.
+    """
+    n = len(tokens)
+    labels = [_short(token) for token in tokens]
+    side = max(2.4, TOKEN_INCHES * n + 0.8)
+    figure = Figure(figsize=(3 * side + 1.0, side + 1.2), layout="constrained")
+    norm = PowerNorm(COLOUR_GAMMA, vmin=0.0, vmax=1.0)
+    axes = figure.subplots(1, len(VIEWS), sharey=True)
+    for ax, view in zip(axes, VIEWS):
+        image = ax.imshow(np.asarray(views[view]), cmap=COLOUR_MAP, norm=norm, interpolation="nearest")
+        ax.set_title(VIEW_TITLES[view])
+        ax.set_xticks(range(n), labels, rotation=90, fontsize=7)
+        ax.set_yticks(range(n), labels, fontsize=7)
+        ax.tick_params(length=0, pad=1)
+        ax.set_xlabel("key (input token)")
+    axes[0].set_ylabel("query")
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label="share of the query's row")
+    figure.suptitle(title, fontweight="bold")
+    return figure
+
+
+def _short(token: str) -> str:
+    return token if len(token) <= TOKEN_LABEL_CHARACTERS else token[: TOKEN_LABEL_CHARACTERS - 1] + "…"
