@@ -1,0 +1,332 @@
+"""One run folder ``<out>/<run_id>/`` (``docs/results.md``): the only code that knows its layout.
+
+``analyze`` writes it, ``findings`` reads its maps and writes its tables, the report reads its
+tables; all of them go through :class:`RunFolder`. Files are written atomically
+(:mod:`bertstory.results.files`), so an interrupted run leaves whole files only, and every
+unreadable file is reported as a one-line :class:`~bertstory.errors.BertstoryError` that names
+the file and what to do.
+
+Layout::
+
+    run.json             RunRecord (typed, bertstory.results.record)
+    inputs.jsonl         one analysed input per line: id, text, text_pair, tokens
+    maps/<id>.npz        float32 attention/local/global (L, H, n, n), contribution (L, n, n), tokens
+    tables/<name>.csv    the findings tables, also as <name>.parquet
+    tables/findings.json the findings summary; written last, so its absence means tables are incomplete
+    estimator/           a run folder of its own: exact maps of the inputs the probe estimator is checked on
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from bertstory.errors import BertstoryError
+from bertstory.results.files import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, npz_bytes
+from bertstory.results.record import RunRecord
+from bertstory.views import MAP_NAMES, VIEWS
+
+_RUN_JSON = "run.json"
+_INPUTS = "inputs.jsonl"
+_MAPS = "maps"
+_TABLES = "tables"
+_SUMMARY = "findings.json"
+_ESTIMATOR = "estimator"
+_TABLE_FORMATS = ("parquet", "csv")
+
+
+def map_shapes(num_layers: int, num_heads: int, n: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every map of an input of ``n`` tokens."""
+    shapes: dict[str, tuple[int, ...]] = {view: (num_layers, num_heads, n, n) for view in VIEWS}
+    shapes["contribution"] = (num_layers, n, n)
+    return shapes
+
+
+def _reason(error: BaseException) -> str:
+    """An exception's message on one line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class RunFolder:
+    """Reads and writes one run folder; read files are cached until this object rewrites them."""
+
+    def __init__(self, path: Path | str, record: RunRecord | None = None):
+        """``record``: the run's record when known (a folder of cached maps shares its run's)."""
+        self.path = Path(path)
+        self._record = record
+        self._inputs: pd.DataFrame | None = None
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    @classmethod
+    def open(cls, path: Path | str) -> RunFolder:
+        """The run folder at ``path``, or an error saying what ``path`` is instead (naming the
+        runs inside a results root)."""
+        folder = cls(path)
+        if not (folder.path / _RUN_JSON).is_file():
+            below = sorted(p.parent.name for p in folder.path.glob(f"*/{_RUN_JSON}")) if folder.path.is_dir() else []
+            hint = (f"; it holds runs {', '.join(below[:5])}{' …' if len(below) > 5 else ''}: pass one of them"
+                    if below else "; pass a folder written by `bertstory analyze`")
+            raise BertstoryError(f"{folder.path} is not a run folder (no {_RUN_JSON}){hint}")
+        return folder
+
+    # ---- run.json -------------------------------------------------------------------------
+
+    @property
+    def record(self) -> RunRecord:
+        """The typed ``run.json``."""
+        if self._record is None:
+            path = self.path / _RUN_JSON
+            try:
+                self._record = RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                raise BertstoryError(
+                    f"{path} is unreadable or lacks model.num_layers/num_heads or special_tokens ({_reason(error)}); "
+                    "rerun `bertstory analyze` to rewrite it"
+                ) from None
+        return self._record
+
+    def write_record(self, record: RunRecord) -> None:
+        atomic_write_json(self.path / _RUN_JSON, record.to_dict())
+        self._record = record
+
+    # ---- inputs.jsonl ---------------------------------------------------------------------
+
+    def write_inputs(self, rows: Iterable[dict[str, Any]]) -> None:
+        """One JSON object per input: ``id``, ``text``, ``text_pair``, ``tokens``."""
+        atomic_write_jsonl(self.path / _INPUTS, rows)
+        self._inputs = None
+
+    @property
+    def inputs(self) -> pd.DataFrame:
+        """Every listed input in analysis order: ``id`` (str), ``text``, ``text_pair``, ``tokens`` (list)."""
+        if self._inputs is None:
+            path = self.path / _INPUTS
+            fix = "rerun `bertstory analyze` with the same settings to rewrite it"
+            if not path.is_file():
+                raise BertstoryError(f"{path} is missing; {fix}")
+            rows = []
+            with path.open(encoding="utf-8") as lines:
+                for number, line in enumerate(lines, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                        row["id"] = str(row["id"])
+                    except (ValueError, KeyError, TypeError):
+                        raise BertstoryError(f"{path}:{number} is not a JSON object with an id; {fix}") from None
+                    if not isinstance(row.get("tokens"), list):
+                        raise BertstoryError(f"{path}:{number} lacks its tokens; {fix}")
+                    rows.append(row)
+            frame = pd.DataFrame(rows, columns=["id", "text", "text_pair", "tokens"])
+            frame["id"] = frame["id"].astype(str)
+            self._inputs = frame
+        return self._inputs
+
+    # ---- maps/ ----------------------------------------------------------------------------
+
+    def _map_path(self, input_id: str) -> Path:
+        return self.path / _MAPS / f"{input_id}.npz"
+
+    def map_ids(self) -> set[str]:
+        """Ids of the inputs that have a map file (complete or not)."""
+        return {p.stem for p in (self.path / _MAPS).glob("*.npz")}
+
+    def save_maps(self, input_id: str, maps: dict[str, np.ndarray], tokens: list[str]) -> None:
+        atomic_write_bytes(self._map_path(input_id), npz_bytes({**maps, "tokens": np.array(tokens)}))
+
+    def has_maps(self, input_id: str, tokens: list[str]) -> bool:
+        """True when the input's map file loads, holds ``tokens`` and every map in the run's shape."""
+        try:
+            with np.load(self._map_path(input_id), allow_pickle=False) as archive:
+                if list(archive["tokens"]) != list(tokens):
+                    return False
+                shapes = map_shapes(self.record.num_layers, self.record.num_heads, len(tokens))
+                return all(archive[name].shape == shape for name, shape in shapes.items())
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
+            return False
+
+    def load_maps(self, input_id: str, *, normalise: bool = False) -> dict[str, Any]:
+        """One input's maps in the run's shapes, plus its ``tokens`` (list of str).
+
+        ``normalise=False`` returns the float32 arrays as written. ``normalise=True`` checks
+        that every value is finite and non-negative and every row has mass, and returns the
+        rows renormalised in float64 (what the findings compute with).
+        """
+        path = self._map_path(input_id)
+        name = str(path)
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in (*MAP_NAMES, "tokens")}
+        except KeyError as error:
+            raise BertstoryError(f"{name} lacks array {error}; rerun `bertstory analyze` to recompute it") from None
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+            raise BertstoryError(f"{name} is unreadable ({_reason(error)}); delete it and rerun `bertstory analyze`") from None
+        tokens = [str(t) for t in arrays.pop("tokens").tolist()]
+        record = self.record
+        out: dict[str, Any] = {}
+        for key, shape in map_shapes(record.num_layers, record.num_heads, len(tokens)).items():
+            array = arrays[key]
+            if array.shape != shape:
+                raise BertstoryError(f"{name}: {key} has shape {array.shape}, expected {shape} "
+                                     f"(L={record.num_layers}, H={record.num_heads}, n={len(tokens)} tokens)")
+            out[key] = _checked_rows(array, f"{name}: {key}") if normalise else array
+        out["tokens"] = tokens
+        return out
+
+    def map_stamps(self, input_ids: Iterable[str]) -> list[list]:
+        """``[id, size, modification time in ns]`` of each input's map file, in order."""
+        out = []
+        for input_id in input_ids:
+            stat = self._map_path(input_id).stat()
+            out.append([input_id, stat.st_size, stat.st_mtime_ns])
+        return out
+
+    def analysed_ids(self) -> tuple[list[str], list[str]]:
+        """``(ids with maps, ids without)`` in ``inputs.jsonl`` order (an interrupted run lacks
+        some maps); without ``inputs.jsonl``, every map sorted by name. Raises when no input
+        has maps."""
+        available = self.map_ids()
+        if (self.path / _INPUTS).is_file():
+            listed = list(self.inputs["id"])
+            ids = [i for i in listed if i in available]
+            missing = [i for i in listed if i not in available]
+        else:
+            ids, missing = sorted(available), []
+        if not ids:
+            raise BertstoryError(f"no maps in {self.path / _MAPS}; run `bertstory analyze` to compute them")
+        return ids, missing
+
+    def estimator_cache(self) -> RunFolder:
+        """The folder of exact maps the probe estimator's accuracy is measured against."""
+        return RunFolder(self.path / _ESTIMATOR, record=self.record)
+
+    # ---- tables/ --------------------------------------------------------------------------
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.path / _TABLES
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """``tables/<name>.csv`` and ``.parquet``."""
+        atomic_write_bytes(self.tables_dir / f"{name}.csv", frame.to_csv(index=False).encode())
+        atomic_write_bytes(self.tables_dir / f"{name}.parquet", frame.to_parquet(index=False))
+        self._tables[name] = frame
+
+    def table_files(self, name: str) -> list[Path]:
+        """The CSV and Parquet files of table ``name`` that exist."""
+        return [p for p in (self.tables_dir / f"{name}.{ext}" for ext in ("csv", "parquet")) if p.exists()]
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.table_files(name))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Table ``name`` from its Parquet file, else its CSV; an error when neither exists or
+        the file is unreadable."""
+        if name not in self._tables:
+            for ext in _TABLE_FORMATS:
+                path = self.tables_dir / f"{name}.{ext}"
+                if not path.exists():
+                    continue
+                try:
+                    self._tables[name] = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
+                except (OSError, ValueError, pa.ArrowException) as error:
+                    raise BertstoryError(f"{path} is unreadable ({_reason(error)}); {self._rerun_findings}") from None
+                break
+            else:
+                raise BertstoryError(f"{self.tables_dir} lacks {name}; run `bertstory findings {self.path}` first")
+        return self._tables[name]
+
+    def optional_table(self, name: str) -> pd.DataFrame | None:
+        """Table ``name``, or ``None`` when the run has no such table or it has no rows."""
+        if not self.has_table(name):
+            return None
+        table = self.table(name)
+        return table if len(table) else None
+
+    def require_tables(self, names: Iterable[str]) -> None:
+        """Check that every table of ``names`` and the findings summary exist and load."""
+        missing = [name for name in names if not self.has_table(name)]
+        if not missing and not (self.tables_dir / _SUMMARY).is_file():
+            missing.append(_SUMMARY)
+        if missing:
+            raise BertstoryError(f"{self.tables_dir} lacks {', '.join(missing)}; run `bertstory findings {self.path}` first")
+        for name in names:
+            self.table(name)
+        self.summary()
+
+    @property
+    def _rerun_findings(self) -> str:
+        return f"rerun `bertstory findings {self.path} --force`"
+
+    # ---- tables/findings.json -------------------------------------------------------------
+
+    def read_summary(self) -> dict | None:
+        """The findings summary, ``None`` when absent or unreadable (then the tables are recomputed)."""
+        try:
+            value = json.loads((self.tables_dir / _SUMMARY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def summary(self) -> dict:
+        """The findings summary, or an error saying how to rewrite it."""
+        path = self.tables_dir / _SUMMARY
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BertstoryError(f"{self.tables_dir} lacks {_SUMMARY}; run `bertstory findings {self.path}` first") from None
+        except (OSError, ValueError) as error:
+            raise BertstoryError(f"{path} is unreadable ({_reason(error)}); {self._rerun_findings}") from None
+        if not isinstance(value, dict):
+            raise BertstoryError(f"{path} does not hold a JSON object; {self._rerun_findings}")
+        return value
+
+    def write_summary(self, summary: dict) -> None:
+        atomic_write_json(self.tables_dir / _SUMMARY, summary)
+
+    def clear_summary(self) -> None:
+        """Remove the summary: the tables count as incomplete until it is written again."""
+        (self.tables_dir / _SUMMARY).unlink(missing_ok=True)
+        self._tables.clear()
+
+    def summary_stamp(self) -> tuple[int, int] | None:
+        """Identity of the summary file's version (inode, modification time), ``None`` when absent."""
+        try:
+            stat = (self.tables_dir / _SUMMARY).stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def analysed_inputs(self) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        """The inputs the findings tables cover (those with maps when ``findings`` ran), in
+        analysis order, and the ids of the listed inputs they leave out."""
+        ids, _ = self.analysed_ids()
+        skipped = {str(i) for i in self.summary().get("skipped_inputs") or ()}
+        listed = self.inputs
+        covered = listed["id"].isin(set(ids) - skipped)
+        inputs = listed[covered].reset_index(drop=True)
+        if inputs.empty:
+            raise BertstoryError(f"no input of {self.path / _INPUTS} is in its findings tables; {self._rerun_findings}")
+        return inputs, tuple(listed.loc[~covered, "id"])
+
+
+def _checked_rows(array: np.ndarray, name: str) -> np.ndarray:
+    """``array`` in float64 with each row (last axis) divided by its sum, after checking that
+    values are finite and non-negative (tiny float noise below zero is clipped) and every row has mass."""
+    array = np.asarray(array, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or array.min(initial=0.0) < -1e-6:
+        raise BertstoryError(f"{name} holds negative or non-finite values")
+    array = np.maximum(array, 0.0)
+    totals = array.sum(axis=-1, keepdims=True)
+    if np.any(totals <= 0):
+        raise BertstoryError(f"{name} has an all-zero row")
+    return array / totals

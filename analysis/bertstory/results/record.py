@@ -1,0 +1,134 @@
+"""``run.json`` as typed records: what was run, on which model and corpus, and how far it got.
+
+The fields and their meaning are documented in ``docs/results.md#runjson``;
+:meth:`RunRecord.to_dict` writes them in that order and :meth:`RunRecord.from_dict` reads them
+back, refusing a file that lacks what the tables and the report need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["running", "complete"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The settings that define a run (its folder key is a hash of them and of the model
+    revision and corpus content); ``probes`` is ``None`` for the exact estimator,
+    ``max_inputs`` ``None`` for the whole corpus."""
+
+    model: str
+    corpus: str
+    text_column: str
+    pair_column: str | None
+    estimator: str
+    probes: int | None
+    seed: int
+    max_tokens: int | None
+    max_inputs: int | None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The analysed model: where it came from, the weights' identity and its shape."""
+
+    name_or_path: str
+    revision: str
+    model_type: str
+    num_layers: int
+    num_heads: int
+    hidden_size: int | None = None
+    max_positions: int | None = None
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    """Where the inputs came from: ``content_hash`` is the SHA-256 of the analysed inputs
+    (:func:`bertstory.corpus.content_hash`); counts of inputs available, sampled, and skipped as
+    longer than ``max_tokens``."""
+
+    source: str
+    content_hash: str
+    n_available: int
+    n_selected: int
+    n_skipped_too_long: int = 0
+
+
+@dataclass(frozen=True)
+class SpecialTokens:
+    """The model's own strings for the first ([CLS]-like) and separator ([SEP]-like) tokens."""
+
+    cls: str
+    sep: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The whole of ``run.json``."""
+
+    run_id: str
+    settings: RunSettings
+    model: ModelInfo
+    corpus: CorpusInfo
+    special_tokens: SpecialTokens
+    bertstory_version: str = "unknown"
+    device: str | None = None
+    dtype: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    started: str | None = None
+    finished: str | None = None
+    status: Status = "running"
+    n_inputs: int | None = None
+    n_tokens: int | None = None
+    seconds: float | None = None
+
+    @property
+    def num_layers(self) -> int:
+        return self.model.num_layers
+
+    @property
+    def num_heads(self) -> int:
+        return self.model.num_heads
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``run.json``, keys in the documented order."""
+        order = ("bertstory_version", "run_id", "settings", "model", "corpus", "special_tokens", "device", "dtype",
+                 "versions", "started", "finished", "status", "n_inputs", "n_tokens", "seconds")
+        values = dataclasses.asdict(self)
+        return {key: values[key] for key in order}
+
+    @classmethod
+    def from_dict(cls, value: Any) -> RunRecord:
+        """Read a ``run.json`` object; raises ``KeyError``, ``TypeError`` or ``ValueError``
+        naming what is missing or malformed."""
+        if not isinstance(value, dict):
+            raise TypeError(f"run.json holds {type(value).__name__}, not an object")
+        parts = {"settings": RunSettings, "model": ModelInfo, "corpus": CorpusInfo, "special_tokens": SpecialTokens}
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: item for key, item in value.items() if key in known}
+        for key, part in parts.items():
+            values[key] = _part(part, value[key], key)
+        record = cls(**values)
+        for key in ("num_layers", "num_heads"):
+            if not isinstance(getattr(record.model, key), int) or getattr(record.model, key) < 1:
+                raise ValueError(f"model.{key} must be a positive integer")
+        return record
+
+    def replace(self, **changes: Any) -> RunRecord:
+        return dataclasses.replace(self, **changes)
+
+
+def _part(cls: type, value: Any, key: str):
+    """One nested record (``settings``, ``model``, …) from its JSON object; unknown keys are ignored."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{key} is not an object")
+    names = {f.name for f in dataclasses.fields(cls)}
+    required = {f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    missing = sorted(required - set(value))
+    if missing:
+        raise KeyError(f"{key}.{missing[0]}")
+    return cls(**{name: item for name, item in value.items() if name in names})
