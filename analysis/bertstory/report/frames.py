@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from bertstory.findings.patterns import LABELS
-from bertstory.findings.stream import ROLLOUT_METHODS
+from bertstory.findings.statistics import ROLLOUT_METHODS
 from bertstory.findings.tables import PAIR_METRICS
 from bertstory.report.naming import head_name, label_order
 from bertstory.views import VIEWS
