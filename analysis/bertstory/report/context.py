@@ -206,13 +206,15 @@ def pattern_story(row: pd.Series, config: dict) -> list[str]:
 
 
 def worked_example(heads: pd.DataFrame) -> pd.Series | None:
-    """The head the Patterns page explains the rule with: among the heads with a pattern, the
-    first that persists specifically into global attribution, else that persists, else any; by
-    the largest global enrichment of its pattern (ties: head order). ``None`` when no head has
-    a pattern."""
+    """The head the Patterns page explains the rule with: among the heads with a pattern, one
+    that persists specifically into global attribution, else one that persists, else any;
+    preferring a layer above the first (where local and global attribution coincide), then the
+    largest global enrichment of its pattern (ties: head order). ``None`` when no head has a
+    pattern."""
     found = frames.patterned_heads(heads, "global")
     if found.empty:
         return None
-    found = found.assign(rank_specific=~found["specific"], rank_persists=~found["persists"], rank_e=-found["E"])
-    best = found.sort_values(["rank_specific", "rank_persists", "rank_e", "layer", "head"]).iloc[0]
+    found = found.assign(rank_specific=~found["specific"], rank_persists=~found["persists"],
+                         rank_first=found["layer"] == 1, rank_e=-found["E"])
+    best = found.sort_values(["rank_specific", "rank_persists", "rank_first", "rank_e", "layer", "head"]).iloc[0]
     return heads[(heads["layer"] == best["layer"]) & (heads["head"] == best["head"])].iloc[0]

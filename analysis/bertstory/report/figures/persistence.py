@@ -21,8 +21,10 @@ LAYER_CMAP = "viridis"
 
 
 def _log_axis(axis, low: float, high: float) -> None:
-    """Plain tick labels (0.5, 1, 2, 10) on a log axis from ``low`` to ``high``."""
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    """Plain tick labels on a log axis from ``low`` to ``high``: 0.5, 1, 2, 5, 10 over a few
+    decades, powers of ten only over more."""
+    subs = (1.0, 2.0, 5.0) if np.log10(high / low) <= 2.5 else (1.0,)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axis.set_minor_formatter(NullFormatter())
 
