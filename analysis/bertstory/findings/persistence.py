@@ -21,8 +21,6 @@ own but are sub-classes of ``punct``, reported and never a pattern. ``NaN`` (an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from bertstory.findings.config import CHANCE, FindingsConfig

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bertstory.findings.enrichment import CLASSES, EnrichmentStatistics, input_statistics as class_statistics
 from bertstory.findings.divergence import (
     js_divergence,
     normalised_entropy,
@@ -34,6 +33,8 @@ from bertstory.findings.divergence import (
     top1_agreement,
     total_variation,
 )
+from bertstory.findings.enrichment import CLASSES
+from bertstory.findings.enrichment import input_statistics as class_statistics
 from bertstory.findings.rollout import attention_rollout, head_average
 from bertstory.findings.tokens import class_masks
 from bertstory.views import VIEWS
@@ -56,7 +57,7 @@ class InputStatistics:
     Attributes:
         rows: query rows of the input (= ``n``).
         class_mass: float64 ``(V, L, H, C)`` — Σ over the rows where the class exists of the row's
-            mass on it (:class:`~bertstory.findings.EnrichmentStatistics` ``mass``).
+            mass on it (:class:`~bertstory.findings.enrichment.EnrichmentStatistics` ``mass``).
         class_uniform: float64 ``(C,)`` — the same sum for the row uniform over its visible keys.
         class_rows: int64 ``(C,)`` — rows where the class exists.
         entropy_sum: float64 ``(V, L, H)`` — Σ over rows that see at least two keys of
