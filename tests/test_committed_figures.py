@@ -19,7 +19,7 @@ from bertstory.cli import cli
 pytestmark = pytest.mark.embedded
 
 FIGURE_TABLES = Path(__file__).resolve().parents[1] / "figures" / "tables"
-COMMITTED_TABLES = ["estimator_error", "head_embedding", "heads", "layers", "rollout", "transitions"]
+COMMITTED_TABLES = ["estimator_error", "head_embedding", "heads", "layers", "persistence", "rollout", "transitions"]
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ def test_embedded_model_analyses_offline(tmp_path):
     run = json.loads((run_dir / "run.json").read_text())
     assert run["model"] | {"revision": None} == {
         "name_or_path": "embedded", "revision": None, "model_type": "bert",
-        "num_layers": 6, "num_heads": 12, "hidden_size": 384, "max_positions": 512,
+        "num_layers": 6, "num_heads": 12, "hidden_size": 384, "max_positions": 512, "causal": False,
     }
     assert run["special_tokens"] == {"cls": "[CLS]", "sep": "[SEP]"}
     with np.load(run_dir / "maps" / "00000.npz") as maps:

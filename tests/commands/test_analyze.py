@@ -108,3 +108,53 @@ def test_estimator_check_follows_check_inputs(tiny_bert_dir, small_corpus, tmp_p
     assert analyze(*args, "--check-inputs", 2).exit_code == 0
     table = pd.read_csv(only_run(tmp_path) / "tables" / "estimator_error.csv")
     assert table.input_id.nunique() == 2
+
+
+def test_statistics_written_by_analyze_equal_statistics_recomputed_from_the_maps(tiny_bert_dir, small_corpus, tmp_path):
+    from bertstory.findings.statistics import STATISTICS_FORMAT, compute_statistics
+
+    assert analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path).exit_code == 0
+    folder = RunFolder(only_run(tmp_path))
+    assert folder.stats_ids() == folder.map_ids() == set(folder.inputs["id"])
+    for input_id in sorted(folder.map_ids()):
+        maps = folder.load_maps(input_id, normalise=True)
+        expected = compute_statistics(maps, maps["tokens"], "[CLS]", "[SEP]", causal=False).arrays()
+        written = folder.load_stats(input_id, STATISTICS_FORMAT)
+        assert written["tokens"] == maps["tokens"]
+        for name, array in expected.items():
+            np.testing.assert_array_equal(written[name], array, err_msg=name)
+
+
+def test_a_resumed_run_computes_missing_statistics_from_its_maps(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
+    import bertstory.pipeline.analyze as pipeline
+
+    args = ("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--check-inputs", 0)
+    assert analyze(*args).exit_code == 0
+    run_dir = only_run(tmp_path)
+    written = {p.name: p.read_bytes() for p in (run_dir / "stats").iterdir()}
+    maps = {p.name: p.stat().st_mtime_ns for p in (run_dir / "maps").iterdir()}
+    for name in list(written)[:2]:
+        (run_dir / "stats" / name).unlink()
+
+    def no_maps(*args, **kwargs):
+        raise AssertionError("maps recomputed")
+
+    monkeypatch.setattr(pipeline, "input_maps", no_maps)
+    again = analyze(*args)
+    assert again.exit_code == 0, again.output
+    assert "(0 computed now)" in again.output
+    assert {p.name: p.read_bytes() for p in (run_dir / "stats").iterdir()} == written
+    assert {p.name: p.stat().st_mtime_ns for p in (run_dir / "maps").iterdir()} == maps
+
+
+def test_findings_thresholds_reach_the_tables_written_by_analyze(tiny_bert_dir, small_corpus, tmp_path):
+    result = analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--check-inputs", 0,
+                     "--threshold-broad", 0, "--threshold-token", 1, "--threshold-positional", 1,
+                     "--persist-enrichment", 5, "--bootstrap-samples", 7)
+    assert result.exit_code == 0, result.output
+    run_dir = only_run(tmp_path)
+    config = json.loads((run_dir / "tables" / "findings.json").read_text())["config"]
+    assert (config["threshold_broad"], config["persist_enrichment"], config["bootstrap_samples"]) == (0, 5, 7)
+    assert config["seed"] == 0  # the run's seed: analyze takes no findings seed
+    heads = pd.read_csv(run_dir / "tables" / "heads.csv")
+    assert set(heads["label_attention"]) == {"broad"}

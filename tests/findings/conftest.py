@@ -98,13 +98,17 @@ def random_run(run_dir: Path, n_inputs: int, n_layers: int, n_heads: int, n_rang
     return write_run(run_dir, inputs, n_layers, n_heads, seed=seed)
 
 
-# ---- the table contract of issue 3 ---------------------------------------------------
+# ---- the table contract of issues 3 and 8 -----------------------------------------------
 
 VIEWS = ("attention", "local", "global")
 PAIRS = ("attention_local", "attention_global", "local_global")
 CLASSES = ("cls", "sep", "punct", "period", "comma", "self", "prev", "next")
 LABELS = ("CLS", "SEP", "punct", "self", "prev", "next", "broad", "mixed")
-TABLES = ("heads", "layers", "transitions", "rollout", "positions", "head_embedding", "head_distances")
+PATTERNS = ("CLS", "SEP", "punct", "self", "prev", "next")
+TABLES = ("heads", "layers", "transitions", "persistence", "rollout", "positions", "head_embedding",
+          "head_distances")
+PERSISTENCE_COLUMNS = ["layer", "class", "view", "n_heads_with_pattern", "n_persist", "n_persist_specific",
+                       "spearman_mass", "spearman_lo", "spearman_hi"]
 
 
 def expected_head_columns() -> list[str]:
@@ -113,7 +117,13 @@ def expected_head_columns() -> list[str]:
         columns += [f"mass_{c}_{v}" for c in CLASSES] + [f"entropy_{v}", f"label_{v}"]
     for p in PAIRS:
         columns += [f"js_{p}", f"tv_{p}", f"spearman_{p}", f"top1_{p}", f"js_{p}_median", f"js_{p}_lo", f"js_{p}_hi"]
-    return columns + ["persists", "cluster"]
+    for v in VIEWS:
+        for c in CLASSES:
+            for name in ("enrichment", "specific"):
+                columns += [f"{name}_{c}_{v}", f"{name}_{c}_{v}_lo", f"{name}_{c}_{v}_hi"]
+    columns += ["pattern", "persists_local", "persists_global", "persists_specific_local", "persists_specific_global",
+                "persists_label"]
+    return columns + ["cluster", "cluster_global"]
 
 
 def check_tables(run_dir, tables: dict[str, pd.DataFrame], n_layers: int, n_heads: int) -> None:
@@ -132,7 +142,23 @@ def check_tables(run_dir, tables: dict[str, pd.DataFrame], n_layers: int, n_head
     assert heads["layer"].max() == n_layers and heads["head"].max() == n_heads
     for v in VIEWS:
         assert set(heads[f"label_{v}"]) <= set(LABELS)
-    assert (heads["persists"] == (heads["label_attention"] == heads["label_global"])).all()
+    assert (heads["persists_label"] == (heads["label_attention"] == heads["label_global"])).all()
+    assert set(heads["pattern"]) <= {*PATTERNS, "none"}
+    labelled = heads["label_attention"].isin(PATTERNS)
+    assert (heads.loc[labelled, "pattern"] == heads.loc[labelled, "label_attention"]).all()
+    for v in ("local", "global"):
+        assert not (heads[f"persists_specific_{v}"] & ~heads[f"persists_{v}"]).any()
+        assert not (heads[f"persists_{v}"] & (heads["pattern"] == "none")).any()
+
+    persistence = tables["persistence"]
+    assert list(persistence.columns) == PERSISTENCE_COLUMNS
+    assert len(persistence) == n_layers * len(PATTERNS) * 2
+    assert set(persistence["view"]) == {"local", "global"} and set(persistence["class"]) == set(PATTERNS)
+    for (layer, name, view), row in persistence.set_index(["layer", "class", "view"]).iterrows():
+        has = heads[(heads["layer"] == layer) & (heads["pattern"] == name)]
+        assert row["n_heads_with_pattern"] == len(has)
+        assert row["n_persist"] == has[f"persists_{view}"].sum()
+        assert row["n_persist_specific"] == has[f"persists_specific_{view}"].sum()
 
     layers = tables["layers"]
     assert list(layers["layer"]) == list(range(1, n_layers + 1))
@@ -142,7 +168,7 @@ def check_tables(run_dir, tables: dict[str, pd.DataFrame], n_layers: int, n_head
     for v in VIEWS:
         counts = sum(layers[f"heads_{label.lower()}_{v}"] for label in LABELS)
         assert (counts == n_heads).all()
-    for column in ("persists_fraction", "own_share_median", "own_share_q25", "own_share_q75",
+    for column in ("persists_label_fraction", "own_share_median", "own_share_q25", "own_share_q75",
                    "own_share_iqr", "own_top1_fraction"):
         assert column in layers
     assert np.allclose(layers["own_share_iqr"], layers["own_share_q75"] - layers["own_share_q25"])

@@ -81,9 +81,17 @@ def test_top1_ties_go_to_the_first_maximum():
 def test_normalised_entropy_uniform_one_hot_and_single_token():
     assert normalised_entropy(np.full(5, 0.2)) == pytest.approx(1.0, abs=1e-12)
     assert normalised_entropy(np.array([0.0, 1.0, 0.0])) == 0.0
-    assert normalised_entropy(np.array([1.0])) == 0.0  # n = 1 defined as 0
+    assert np.isnan(normalised_entropy(np.array([1.0])))  # one key: nothing to spread over, left out
     # H(½, ¼, ¼) = 1.5 bits; / log2(3)
     assert normalised_entropy(np.array([0.5, 0.25, 0.25])) == pytest.approx(1.5 / math.log2(3), abs=1e-12)
+
+
+def test_normalised_entropy_under_a_causal_mask_divides_by_the_visible_keys():
+    rows = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.25, 0.25]])
+    # row 0 sees one key (left out), row 1 two keys (1 bit of log2 2 = 1), row 2 three keys
+    result = normalised_entropy(rows, causal=True)
+    assert np.isnan(result[0])
+    assert result[1:] == pytest.approx([1.0, 1.5 / math.log2(3)], abs=1e-12)
 
 
 def test_metrics_are_vectorised_over_leading_axes():

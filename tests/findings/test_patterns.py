@@ -10,7 +10,8 @@ import pytest
 
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.patterns import LABEL_COLUMNS, label_heads
-from bertstory.findings.patterns import LABELS, offset_sums
+from bertstory.findings.patterns import LABELS
+from bertstory.findings.statistics import offset_sums
 
 TOKENS5 = ["[CLS]", "a", "b", "c", "[SEP]"]
 
@@ -87,7 +88,7 @@ def test_cls_sep_punct_period_comma_masses(tmp_path, heads_of):
     assert head["label_local"] == "CLS"
     assert head["mass_sep_global"] == pytest.approx(1.0, abs=1e-6)
     assert head["label_global"] == "SEP"
-    assert not head["persists"]
+    assert not head["persists_label"]
     # one-hot rows on different tokens: JS 1, TV 1, top-1 0 for every pair
     for pair in ("attention_local", "attention_global", "local_global"):
         assert head[f"js_{pair}"] == pytest.approx(1.0, abs=1e-6)
@@ -104,7 +105,7 @@ def test_identical_views_have_js_0_and_persist(tmp_path, heads_of):
         assert head[f"top1_{pair}"] == 1.0
         assert head[f"js_{pair}_lo"] == pytest.approx(0.0, abs=1e-6)
         assert head[f"js_{pair}_hi"] == pytest.approx(0.0, abs=1e-6)
-    assert head["persists"]
+    assert head["persists_label"]
 
 
 def test_two_token_rows_are_mixed(tmp_path, heads_of):
@@ -118,9 +119,26 @@ def test_two_token_rows_are_mixed(tmp_path, heads_of):
 
 def test_offset_sums_and_counts():
     p = one_hot_rows([0, 0, 1, 2, 3], 5)[None]
-    sums, counts = offset_sums(p, 2)
-    np.testing.assert_array_equal(counts, [3, 4, 5, 4, 3])  # offsets -2..2
-    np.testing.assert_allclose(sums[:, 0], [0, 4, 1, 0, 0])
+    sums, counts = offset_sums(p, causal=False)
+    np.testing.assert_array_equal(counts, [1, 2, 3, 4, 5, 4, 3, 2, 1])  # offsets -4..4
+    np.testing.assert_allclose(sums[:, 0], [0, 0, 0, 4, 1, 0, 0, 0, 0])
+    # under a causal mask a row sees no later key: positive offsets have no rows
+    sums, counts = offset_sums(p, causal=True)
+    np.testing.assert_array_equal(counts, [1, 2, 3, 4, 5, 0, 0, 0, 0])
+    np.testing.assert_allclose(sums[:, 0], [0, 0, 0, 4, 1, 0, 0, 0, 0])
+
+
+def test_a_class_counts_only_the_rows_of_inputs_that_have_it(tmp_path, runs):
+    with_punct = ["[CLS]", "a", ",", "[SEP]"]
+    without = ["[CLS]", "a", "b", "c", "[SEP]"]
+    to_comma = one_hot_rows([2] * 4, 4)  # all mass on "," where the input has one
+    to_cls = one_hot_rows([0] * 5, 5)
+    run = runs.write(tmp_path / "run", [{"tokens": with_punct, "attention": to_comma[None, None]},
+                                        {"tokens": without, "attention": to_cls[None, None]}], 1, 1)
+    head = write_findings(run)["heads"].iloc[0]
+    assert head["mass_punct_attention"] == pytest.approx(1.0, abs=1e-6)  # the 4 rows of the first input only
+    assert head["mass_cls_attention"] == pytest.approx(5 / 9, abs=1e-6)  # [CLS] is in both: all 9 rows
+    assert head["label_attention"] == "punct"
 
 
 # ---- label rules at and around each threshold -------------------------------------------

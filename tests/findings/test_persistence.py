@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from bertstory.errors import BertstoryError
+from bertstory.findings.config import FindingsConfig
 from bertstory.findings.enrichment import CLASSES, ViewEvidence
 from bertstory.findings.persistence import (
     NO_PATTERN,
     PATTERN_CLASSES,
-    PersistenceThresholds,
     head_patterns,
     persistence,
     persistence_counts,
@@ -97,12 +97,12 @@ def test_persistence_branches():
 def test_thresholds_are_parameters():
     view = evidence({"prev": (2.5, 1.5, 1.3, 1.1)})
     assert persistence(labels("prev"), view)[1].tolist() == [[True]]
-    stricter = PersistenceThresholds(persist_enrichment=3.0)
+    stricter = FindingsConfig(persist_enrichment=3.0)
     assert persistence(labels("prev"), view, stricter)[0].tolist() == [[False]]
     assert head_patterns(labels("broad"), view).tolist() == [[NO_PATTERN]]  # S = 1.3 < 1.5
-    assert head_patterns(labels("broad"), view, PersistenceThresholds(pattern_specificity=1.25)).tolist() == [["prev"]]
+    assert head_patterns(labels("broad"), view, FindingsConfig(pattern_specificity=1.25)).tolist() == [["prev"]]
     with pytest.raises(BertstoryError, match="persist-specificity must be at least 1"):
-        PersistenceThresholds(persist_specificity=0.9)
+        FindingsConfig(persist_specificity=0.9)
 
 
 def test_counts_per_layer_and_class():

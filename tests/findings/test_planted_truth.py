@@ -7,30 +7,21 @@
 
 Facts that need no bertstory are checked with transformers and a float64 reverse-mode
 Jacobian; the rest by running ``bertstory analyze --estimator exact`` on the saved model and
-reducing the maps of ``<run>/maps/<id>.npz`` with :mod:`bertstory.findings.enrichment`.
+reading the ``heads`` and ``persistence`` tables it writes.
 """
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
 
 from bertstory.cli import cli
-from bertstory.findings.config import FindingsConfig
-from bertstory.findings.divergence import normalised_entropy
-from bertstory.findings.enrichment import CLASSES, concatenate_statistics, input_statistics, summarise
-from bertstory.findings.patterns import LABEL_CLASSES, label_column, label_heads
-from bertstory.findings.persistence import NO_PATTERN, head_patterns, persistence
-from bertstory.views import VIEWS
-from bertstory.findings.tokens import class_masks
 from planted import MIXING_GAIN, PLANTED_HEAD, cls_sink_model, previous_token_model, save_model
 
-# Every input ends with a full stop, so every input has punctuation and the label masses of
-# bertstory.findings.patterns (class masses over all rows) equal the enrichment masses here.
+# Short sentences and pairs, each with punctuation.
 CORPUS = (
     "The cat sat on the mat.\n"
     "Dogs bark at night.\n"
@@ -41,11 +32,9 @@ CORPUS = (
     "Where is the station?\tTurn left.\n"
     "Birds sing in spring.\n"
 )
-BOOTSTRAP_SAMPLES = 1000
 ORACLE_INPUTS = (2, 4)  # the reverse-mode oracle runs on one sentence and one pair
 LAYER, HEAD = PLANTED_HEAD
-I_PREV, I_CLS = CLASSES.index("prev"), CLASSES.index("cls")
-V_ATT, V_LOCAL, V_GLOBAL = (VIEWS.index(v) for v in VIEWS)
+PLANTED = (LAYER + 1, HEAD + 1)  # L2-H1, as the tables number it
 
 
 def build(kind: str, tokenizer) -> torch.nn.Module:
@@ -94,32 +83,13 @@ def planted_runs(tmp_path_factory, embedded_tokenizer) -> dict:
     return runs
 
 
-def load_run(run_dir):
-    """Per-input maps ``(V, L, H, n, n)`` (rows renormalised in float64) and tokens, in run order."""
-    inputs = []
-    for line in (run_dir / "inputs.jsonl").read_text(encoding="utf-8").splitlines():
-        input_id = json.loads(line)["id"]
-        with np.load(run_dir / "maps" / f"{input_id}.npz") as npz:
-            maps = np.stack([npz[view].astype(np.float64) for view in VIEWS])
-            tokens = [str(t) for t in npz["tokens"]]
-        inputs.append((maps / maps.sum(axis=-1, keepdims=True), tokens))
-    return inputs
-
-
-def findings_of(run_dir):
-    """Summary of enrichment, each head's pattern and its persistence into local and global."""
-    inputs = load_run(run_dir)
-    stats = concatenate_statistics([
-        input_statistics(maps, class_masks(tokens, "[CLS]", "[SEP]"), causal=False) for maps, tokens in inputs
-    ])
-    summary = summarise(stats, BOOTSTRAP_SAMPLES, seed=0)
-    rows = sum(len(tokens) for _, tokens in inputs)
-    entropy = sum(normalised_entropy(maps[V_ATT]).sum(axis=-1) for maps, _ in inputs) / rows
-    masses = {label_column(c): summary.mass[V_ATT][..., CLASSES.index(label_column(c))] for c in LABEL_CLASSES}
-    labels = label_heads(masses, entropy, FindingsConfig())
-    patterns = head_patterns(labels, summary.evidence("attention"))
-    persists = {view: persistence(patterns, summary.evidence(view)) for view in ("local", "global")}
-    return inputs, summary, labels, patterns, persists
+def tables_of(run_dir):
+    """The ``heads`` table indexed by (layer, head), the ``persistence`` table indexed by
+    (layer, class, view), and each input's number of tokens."""
+    heads = pd.read_csv(run_dir / "tables" / "heads.csv").set_index(["layer", "head"])
+    persistence = pd.read_csv(run_dir / "tables" / "persistence.csv").set_index(["layer", "class", "view"])
+    lengths = pd.read_json(run_dir / "inputs.jsonl", lines=True)["tokens"].map(len).to_numpy()
+    return heads, persistence, lengths
 
 
 # ---- (a) previous-token head ----------------------------------------------------------
@@ -141,30 +111,28 @@ def test_previous_token_model_analytic_facts(embedded_tokenizer):
 
 
 def test_previous_token_pattern_persists_specifically(planted_runs):
-    inputs, summary, labels, patterns, persists = findings_of(planted_runs["prev"])
-    assert labels[LAYER, HEAD] == "prev" and patterns[LAYER, HEAD] == "prev"
+    heads, persistence, lengths = tables_of(planted_runs["prev"])
+    head = heads.loc[PLANTED]
+    assert head["label_attention"] == "prev" and head["pattern"] == "prev"
     # every other head attends uniformly: broad, no pattern
-    others = np.ones(patterns.shape, dtype=bool)
-    others[LAYER, HEAD] = False
-    assert (patterns[others] == NO_PATTERN).all() and (labels[others] == "broad").all()
+    others = heads.drop(index=PLANTED)
+    assert (others["pattern"] == "none").all() and (others["label_attention"] == "broad").all()
     # E_prev reaches its maximum Σ(n − 1) / Σ((n − 1)/n) in all three views
-    lengths = np.array([len(tokens) for _, tokens in inputs])
     best = (lengths - 1).sum() / ((lengths - 1) / lengths).sum()
-    e = summary.enrichment[:, LAYER, HEAD, I_PREV]
-    np.testing.assert_allclose(e, best, rtol=1e-4)
+    for view in ("attention", "local", "global"):
+        assert head[f"enrichment_prev_{view}"] == pytest.approx(best, rel=1e-4)
     # the layer's mean map has prev mass ≈ (1 + 3/n)/4: S_prev ≈ 4n/(n + 3), from the rows themselves
     uniform_share = ((lengths - 1) / lengths).sum() / (lengths - 1).sum()
-    np.testing.assert_allclose(summary.specificity[V_ATT, LAYER, HEAD, I_PREV], 4 / (1 + 3 * uniform_share),
-                               rtol=1e-4)
+    assert head["specific_prev_attention"] == pytest.approx(4 / (1 + 3 * uniform_share), rel=1e-4)
     for view in ("local", "global"):
-        v = VIEWS.index(view)
-        assert summary.enrichment_lo[v, LAYER, HEAD, I_PREV] > 1 and summary.specificity[v, LAYER, HEAD, I_PREV] >= 1.2
-        assert summary.specificity_lo[v, LAYER, HEAD, I_PREV] > 1
-        persists_, specific = persists[view]
-        assert persists_[LAYER, HEAD] and specific[LAYER, HEAD]
-        assert persists_.sum() == 1  # no other head has a pattern to persist
+        assert head[f"enrichment_prev_{view}_lo"] > 1 and head[f"specific_prev_{view}"] >= 1.2
+        assert head[f"specific_prev_{view}_lo"] > 1
+        assert head[f"persists_{view}"] and head[f"persists_specific_{view}"]
+        assert heads[f"persists_{view}"].sum() == 1  # no other head has a pattern to persist
+        row = persistence.loc[(PLANTED[0], "prev", view)]
+        assert row[["n_heads_with_pattern", "n_persist", "n_persist_specific"]].tolist() == [1, 1, 1]
     # across the layer's heads, the head that looks at prev more depends on prev more
-    assert summary.spearman[summary.spearman_views.index("global"), LAYER, I_PREV] > 0.5
+    assert persistence.loc[(PLANTED[0], "prev", "global"), "spearman_mass"] > 0.5
 
 
 # ---- (b) [CLS] head behind planted mixing -------------------------------------------------
@@ -187,17 +155,18 @@ def test_cls_sink_model_analytic_facts(embedded_tokenizer):
 
 
 def test_cls_pattern_holds_locally_but_does_not_persist_globally(planted_runs):
-    inputs, summary, labels, patterns, persists = findings_of(planted_runs["cls"])
-    assert labels[LAYER, HEAD] == "CLS" and patterns[LAYER, HEAD] == "CLS"
-    persists_local, specific_local = persists["local"]
-    assert persists_local[LAYER, HEAD] and specific_local[LAYER, HEAD]
-    persists_global, specific_global = persists["global"]
-    assert not persists_global[LAYER, HEAD] and not specific_global[LAYER, HEAD]
+    heads, persistence, lengths = tables_of(planted_runs["cls"])
+    head = heads.loc[PLANTED]
+    assert head["label_attention"] == "CLS" and head["pattern"] == "CLS"
+    assert head["persists_local"] and head["persists_specific_local"]
+    assert not head["persists_global"] and not head["persists_specific_global"]
     # E_CLS under global attribution ≈ mean over inputs of (n + s)/(1 + s): below 2
-    lengths = np.array([len(tokens) for _, tokens in inputs])
     predicted = ((lengths + MIXING_GAIN) / (1 + MIXING_GAIN)).mean()
-    e_global = summary.enrichment[V_GLOBAL, LAYER, HEAD, I_CLS]
-    assert e_global < 2 and summary.enrichment_hi[V_GLOBAL, LAYER, HEAD, I_CLS] < 2
-    np.testing.assert_allclose(e_global, predicted, rtol=2e-2)
+    assert head["enrichment_cls_global"] < 2 and head["enrichment_cls_global_hi"] < 2
+    assert head["enrichment_cls_global"] == pytest.approx(predicted, rel=2e-2)
     # attention and local attribution put (almost) all mass on [CLS]
-    np.testing.assert_allclose(summary.mass[[V_ATT, V_LOCAL], LAYER, HEAD, I_CLS], 1.0, atol=1e-4)
+    assert head["mass_cls_attention"] == pytest.approx(1.0, abs=1e-4)
+    assert head["mass_cls_local"] == pytest.approx(1.0, abs=1e-4)
+    global_row = persistence.loc[(PLANTED[0], "CLS", "global")]
+    assert global_row[["n_heads_with_pattern", "n_persist", "n_persist_specific"]].tolist() == [1, 0, 0]
+    assert persistence.loc[(PLANTED[0], "CLS", "local"), "n_persist_specific"] == 1

@@ -32,7 +32,7 @@ def test_second_call_reads_back_instead_of_recomputing(small_run, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("recomputed although nothing changed")
 
-    monkeypatch.setattr(findings_write, "stream_run", boom)
+    monkeypatch.setattr(findings_write, "reduce_run", boom)
     second = write_findings(small_run)
     assert (small_run / "tables" / "heads.parquet").stat().st_mtime_ns == stamp
     for name in first:
@@ -40,14 +40,16 @@ def test_second_call_reads_back_instead_of_recomputing(small_run, monkeypatch):
 
 
 def test_recomputes_when_a_map_or_the_config_changes(small_run, runs):
+    """A changed map makes its statistics stale: they are rewritten, and the tables recomputed."""
     before = write_findings(small_run)["heads"]
     path = small_run / "maps" / "in-0000.npz"
     with np.load(path) as npz:
         arrays = {k: npz[k] for k in npz.files}
     arrays["attention"] = np.ascontiguousarray(arrays["global"])  # attention := global for input 0
-    time.sleep(0.01)
     np.savez(path, **arrays)
-    os.utime(path, ns=(time.time_ns(), time.time_ns()))
+    newer = (small_run / "stats" / "in-0000.npz").stat().st_mtime_ns + 1  # rewritten after its statistics
+    os.utime(path, ns=(newer, newer))
+    time.sleep(0.05)  # past the file system's clock tick: statistics written now are newer than the map
     stamp = RunFolder(small_run).summary_stamp()
     after = write_findings(small_run)["heads"]
     assert not np.allclose(before["js_attention_global"], after["js_attention_global"])

@@ -2,6 +2,10 @@
 sentences and pairs, the findings tables computed from them by ``write_findings``, and an
 ``estimator_error`` table, so the report can be tested fast and at any size.
 
+Two heads are planted so that the pattern sentences have something to say: L1-H1 attends to
+the previous token and its global attribution still favours it (the pattern persists); L2-H2
+(when the run has one) attends to [CLS] while its global attribution is random (it vanishes).
+
 Seeded: the same arguments give the same files.
 """
 
@@ -37,6 +41,17 @@ def _stochastic(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return (x / x.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
+def _plant(maps: np.ndarray, layer: int, head: int, key_of_row, weight: float) -> None:
+    """Move ``weight`` of each row of head (layer, head) onto key ``key_of_row(j)`` (rows with a key)."""
+    n = maps.shape[-1]
+    for j in range(n):
+        key = key_of_row(j)
+        if key is not None:
+            row = maps[layer, head, j] * (1 - weight)
+            row[key] += weight
+            maps[layer, head, j] = row
+
+
 def make_results(
     root: Path, num_layers: int = 2, num_heads: int = 2, n_inputs: int = 6, estimator: str = "probes", seed: int = 0
 ) -> Path:
@@ -58,11 +73,15 @@ def make_results(
         first = " ".join(words[: words.index("[SEP]")])
         second = " ".join(words[words.index("[SEP]") + 1: -1]) or None
         inputs.append({"id": input_id, "text": first, "text_pair": second, "tokens": tokens})
+        attention, local, global_ = (_stochastic(rng, (L, H, n, n)) for _ in range(3))
+        previous = lambda j: j - 1 if j >= 1 else None  # noqa: E731
+        _plant(attention, 0, 0, previous, 0.9)
+        _plant(global_, 0, 0, previous, 0.5)
+        if L > 1 and H > 1:
+            _plant(attention, 1, 1, lambda j: 0, 0.9)
         np.savez(
             run_dir / "maps" / f"{input_id}.npz",
-            attention=_stochastic(rng, (L, H, n, n)),
-            local=_stochastic(rng, (L, H, n, n)),
-            **{"global": _stochastic(rng, (L, H, n, n))},
+            attention=attention, local=local, **{"global": global_},
             contribution=_stochastic(rng, (L, n, n)),
             tokens=np.array(tokens),
         )

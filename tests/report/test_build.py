@@ -114,7 +114,7 @@ def test_report_command_without_tables_says_what_to_do(synthetic_run, tmp_path):
     result = CliRunner().invoke(cli, ["report", str(run_dir), "--project", str(tmp_path / "p")])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        f"Error: {run_dir}/tables lacks heads, layers, transitions, rollout, positions, head_embedding, "
+        f"Error: {run_dir}/tables lacks heads, layers, transitions, persistence, rollout, positions, head_embedding, "
         f"head_distances; run `bertstory findings {run_dir}` first"
     ]
 
@@ -126,3 +126,23 @@ def test_report_command_builds_into_a_relative_site_dir(synthetic_run, tmp_path,
     index = tmp_path.resolve() / "public" / "index.html"
     assert index.is_file() and not (tmp_path / "pp" / "public").exists()
     assert f"open  {index}" in result.output
+
+
+def test_build_site_command_hands_the_findings_thresholds_to_the_pipeline(monkeypatch, tmp_path):
+    import bertstory.commands.build_site as command
+    from bertstory.findings import FindingsConfig
+
+    seen = {}
+
+    def stop(analyze, site, findings, log):
+        seen.update(analyze=analyze, findings=findings)
+        raise BertstoryError("stopped before analysing")
+
+    monkeypatch.setattr(command, "run_build_site", stop)
+    result = CliRunner().invoke(cli, ["build-site", "--seed", "4", "--persist-specificity", "1.3",
+                                      "--pattern-enrichment", "2.5", "--threshold-broad", "0.7",
+                                      "--project", str(tmp_path)])
+    assert result.exit_code == 2 and "stopped before analysing" in result.output
+    # --seed is the run's (corpus sample, probes, and so the bootstrap); findings get no seed of their own
+    assert seen["analyze"].seed == 4
+    assert seen["findings"] == FindingsConfig(persist_specificity=1.3, pattern_enrichment=2.5, threshold_broad=0.7)

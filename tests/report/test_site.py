@@ -26,6 +26,16 @@ def num(value: float) -> str:
     return f"{value:.{2 - math.floor(math.log10(abs(value)))}f}"
 
 
+def two(value: float) -> str:
+    """An enrichment or specificity as the pages write it: 2 decimals (2 significant digits below 0.1)."""
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    if value == 0 or abs(value) >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.{1 - math.floor(math.log10(abs(value)))}f}"
+
+
 def pct(fraction: float) -> str:
     """A fraction as a whole percentage, as the pages write it."""
     return f"{round(100 * float(fraction))}%"
@@ -148,8 +158,14 @@ def test_overview_numbers_equal_the_tables(built_site):
     assert f"Over all {len(heads)} heads" in text
     assert f"attention vs local attribution is {num(heads['js_attention_local'].median())} bits" in text
     assert f"vs global attribution {num(heads['js_attention_global'].median())} bits" in text
-    kept = int(heads["persists"].sum())
-    assert f"{kept} of {len(heads)} heads ({pct(kept / len(heads))})" in text
+    patterned = heads[heads["pattern"] != "none"]
+    if len(patterned):
+        assert f"{len(patterned)} of {len(heads)} heads have a pattern under attention" in text
+        for view in ("local", "global"):
+            kept = int(patterned[f"persists_{view}"].sum())
+            assert (f"persist into {view} attribution" in text) == (kept > 0)
+    else:
+        assert f"None of the {len(heads)} heads has a pattern under attention" in text
     first, last = int(layers.index.min()), int(layers.index.max())
     a, b = num(layers.loc[first, "own_share_median"]), num(layers.loc[last, "own_share_median"])
     trend = "stays at" if a == b else "rises to" if float(b) > float(a) else "falls to"
@@ -166,7 +182,12 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
         text = _text(built_site.site / "generated" / "layers" / f"layer-{layer}.html")
         assert f"attention vs local attribution {num(row['js_attention_local_median'])} bits" in text
         assert f"median own-token share {num(row['own_share_median'])}" in text
-        assert f"{pct(row['persists_fraction'])} of its heads" in text
+        assert f"{pct(row['persists_label_fraction'])} of its heads keep their attention label" in text
+        part = tables["heads"][tables["heads"]["layer"] == layer]
+        patterned = part[part["pattern"] != "none"]
+        assert (f"{len(patterned)} of its {len(part)} heads have a pattern under attention; it persists into global "
+                f"attribution in {int(patterned['persists_global'].sum())} "
+                f"({int(patterned['persists_specific_global'].sum())} specifically)") in text
     for row in tables["heads"].itertuples():
         name = head_name(row.layer, row.head)
         text = _text(built_site.site / "generated" / "heads" / f"{name}.html")
@@ -174,6 +195,18 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
         assert f"attention vs global {num(row.js_attention_global)} {num(row.js_attention_global_median)} " \
                f"[{num(row.js_attention_global_lo)}, {num(row.js_attention_global_hi)}]" in text
         assert num(row.mass_cls_attention) in text and num(row.entropy_global) in text
+        # the enrichment and specificity table: [CLS] under global attribution, with its intervals
+        e = f"{two(row.enrichment_cls_global)} [{two(row.enrichment_cls_global_lo)}, {two(row.enrichment_cls_global_hi)}]"
+        s_ = f"{two(row.specific_cls_global)} [{two(row.specific_cls_global_lo)}, {two(row.specific_cls_global_hi)}]"
+        assert f"{e} {s_}" in text
+        if row.pattern == "none":
+            assert "It has no pattern under attention" in text
+        else:
+            assert f"Its pattern is {row.pattern}" in text or f"its pattern is {row.pattern}" in text
+            for view in ("local", "global"):
+                fate = ("persists specifically into" if getattr(row, f"persists_specific_{view}") else
+                        "persists into" if getattr(row, f"persists_{view}") else "vanishes under")
+                assert f"It {fate} {view} attribution" in text
 
 
 def test_every_head_page_links_into_the_explorer_at_its_head(built_site):

@@ -1,8 +1,11 @@
 """Key-finding sentences follow the numbers of their tables."""
 
 import pandas as pd
+import pytest
 
 from bertstory.report import story
+from bertstory.report.markdown import num
+from bertstory.results import RunFolder
 
 
 def test_divergence_sentence_says_which_view_is_closer():
@@ -22,9 +25,103 @@ def test_mixing_sentence_states_the_trend():
     )
 
 
-def test_key_findings_cover_every_table(synthetic_run):
-    from bertstory.results import RunFolder
+def ratio(value) -> str:
+    return f"{num(value, 2)}"
 
-    found = story.key_findings(RunFolder(synthetic_run))
-    assert len(found) == 8  # seven from the findings tables, one from the estimator check
+
+def test_persistence_sentences_word_for_word_on_a_synthetic_run(synthetic_run):
+    """The planted heads of the synthetic run: L1-H1's previous-token pattern persists into global
+    attribution, specifically; L2-H2's [CLS] pattern vanishes there; neither persists locally."""
+    heads = RunFolder(synthetic_run).table("heads").set_index(["layer", "head"])
+    prev, cls = heads.loc[(1, 1)], heads.loc[(2, 2)]
+    assert (prev["pattern"], cls["pattern"]) == ("prev", "CLS")
+    assert (heads["pattern"] != "none").sum() == 2
+
+    def evidence(row, c, view):
+        return (f"enrichment {ratio(row[f'enrichment_{c}_{view}'])}×, 95% interval "
+                f"[{ratio(row[f'enrichment_{c}_{view}_lo'])}, {ratio(row[f'enrichment_{c}_{view}_hi'])}]")
+
+    table = heads.reset_index()
+    assert story.patterns_found(table) == "2 of 6 heads have a pattern under attention ([CLS] 1, previous-token 1)."
+    assert story.pattern_fates(table, "global") == (
+        f"[CLS] patterns vanish under global attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
+        f"{evidence(cls, 'cls', 'global')}); previous-token patterns persist into global attribution in 1 of 1 head "
+        f"(specifically; [L1-H1](heads/L1-H1.md): {evidence(prev, 'prev', 'global')})."
+    )
+    assert story.pattern_fates(table, "local") == (
+        f"[CLS] patterns vanish under local attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
+        f"{evidence(cls, 'cls', 'local')}); previous-token patterns vanish under local attribution in 1 of 1 head "
+        f"([L1-H1](heads/L1-H1.md): {evidence(prev, 'prev', 'local')})."
+    )
+
+
+def hand_heads(rows):
+    """A heads table of the columns the pattern sentences read: (layer, head, label, pattern,
+    E, E_lo, E_hi, persists, specific) per head, class columns of its pattern, view global."""
+    out = []
+    for layer, head, label, pattern, e, lo, hi, persists, specific in rows:
+        row = {"layer": layer, "head": head, "label_attention": label, "pattern": pattern,
+               "persists_global": persists, "persists_specific_global": specific}
+        for c in ("cls", "sep", "punct", "self", "prev", "next"):
+            for kind in ("enrichment", "specific"):
+                for suffix, value in (("", e), ("_lo", lo), ("_hi", hi)):
+                    row[f"{kind}_{c}_global{suffix}"] = value if c == pattern.lower() else float("nan")
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def test_several_heads_of_a_class_persist_and_vanish():
+    heads = hand_heads([
+        (1, 1, "self", "self", 3.0, 2.5, 3.5, True, True),
+        (1, 2, "broad", "self", 2.2, 1.2, 4.1, True, False),
+        (2, 1, "self", "self", 1.5, 0.9, 2.0, False, False),
+        (2, 2, "mixed", "none", 1.0, 1.0, 1.0, False, False),
+    ])
+    assert story.pattern_fates(heads, "global") == (
+        "Self patterns persist into global attribution in 2 of 3 heads (1 of them specifically; enrichment median "
+        "2.60×, 95% intervals within [1.20, 4.10]) and vanish in 1 ([L2-H1](heads/L2-H1.md): enrichment 1.50×, "
+        "95% interval [0.90, 2.00])."
+    )
+    assert story.patterns_found(heads) == (
+        "3 of 4 heads have a pattern under attention (self 3); 1 of them is labelled broad or mixed and found by "
+        "enrichment."
+    )
+    none = hand_heads([(1, 1, "broad", "none", 1.0, 1.0, 1.0, False, False)])
+    assert story.pattern_fates(none, "global") == (
+        "No head has a pattern under attention, so none persists into global attribution.")
+
+
+def test_mass_correlation_names_the_most_common_pattern_class():
+    heads = hand_heads([(1, 1, "self", "self", 3.0, 2.5, 3.5, True, True),
+                        (2, 1, "CLS", "CLS", 3.0, 2.5, 3.5, True, True),
+                        (2, 2, "CLS", "CLS", 3.0, 2.5, 3.5, True, True)])
+    table = pd.DataFrame({
+        "layer": [1, 2, 1, 2], "class": ["CLS", "CLS", "self", "self"], "view": "global",
+        "n_heads_with_pattern": [0, 2, 1, 0], "n_persist": 0, "n_persist_specific": 0,
+        "spearman_mass": [0.2, 0.9, -0.5, 0.1], "spearman_lo": [-0.3, 0.5, -0.9, -0.2],
+        "spearman_hi": [0.6, 1.0, 0.1, 0.4],
+    })
+    assert story.mass_correlation(heads, table) == (
+        "Across the heads of a layer, attention mass and global-attribution mass on the [CLS] class correlate with "
+        "Spearman ρ from 0.200 (layer 1) to 0.900 (layer 2); the 95% interval excludes 0 in 1 of 2 layers."
+    )
+    assert story.mass_correlation(heads.assign(pattern="none"), table) is None
+
+
+def test_key_findings_cover_every_table(synthetic_run):
+    run = RunFolder(synthetic_run)
+    found = story.key_findings(run)
+    heads = run.table("heads")
+    assert found[4:7] == [story.patterns_found(heads), story.pattern_fates(heads, "global"),
+                          story.pattern_fates(heads, "local")]
+    assert found[7] == story.mass_correlation(heads, run.table("persistence"))
+    assert len(found) == 11  # ten from the findings tables, one from the estimator check
     assert found[-1].startswith("With K = 8 probes")
+
+
+@pytest.mark.parametrize("view", ["local", "global"])
+def test_every_patterned_head_is_in_the_fates_sentence(synthetic_run, view):
+    heads = RunFolder(synthetic_run).table("heads")
+    sentence = story.pattern_fates(heads, view)
+    for row in heads[heads["pattern"] != "none"].itertuples():
+        assert f"[L{row.layer}-H{row.head}]" in sentence

@@ -1,15 +1,20 @@
 """Findings: turn a run folder into the tidy tables the story is told with.
 
-Pure numpy/pandas over the run's maps (no model needed). Definitions are those of
-``docs/method.md`` (sections cited module by module):
+Pure numpy/pandas over per-input statistics (no model, and no map once the statistics are
+written). Definitions are those of ``docs/method.md`` (sections cited module by module):
 
 * :mod:`~bertstory.findings.tokens` — token classes (``CLS``, ``SEP``, ``punct``, …);
-* :mod:`~bertstory.findings.divergence` — JS, TV, Spearman, top-1 per row;
-* :mod:`~bertstory.findings.patterns` — masses, normalised entropy, labels;
+* :mod:`~bertstory.findings.divergence` — JS, TV, Spearman, top-1, entropy per row;
+* :mod:`~bertstory.findings.enrichment` — class masses, enrichment, specificity, their intervals;
+* :mod:`~bertstory.findings.patterns` — surface labels;
+* :mod:`~bertstory.findings.persistence` — a head's pattern and its persistence;
 * :mod:`~bertstory.findings.rollout` — attention rollout;
-* :mod:`~bertstory.findings.bootstrap` — medians and 95% intervals over inputs;
+* :mod:`~bertstory.findings.resampling`, :mod:`~bertstory.findings.bootstrap` — the paired
+  bootstrap over inputs, medians;
 * :mod:`~bertstory.findings.clustering` — head distances, MDS, clusters;
-* :mod:`~bertstory.findings.stream` — the single pass over the maps;
+* :mod:`~bertstory.findings.statistics` — one input's sufficient statistics, from its maps;
+* :mod:`~bertstory.findings.store` — the run's statistics files (written, refreshed, read);
+* :mod:`~bertstory.findings.reduction` — statistics reduced over the inputs;
 * :mod:`~bertstory.findings.tables` — the tables, documented in ``docs/results.md``;
 * :mod:`~bertstory.findings.write` — writing them, or reusing them when up to date.
 

@@ -3,16 +3,17 @@
 A head's metric is a *pooled* mean, ``Σ_inputs sum_i / Σ_inputs rows_i`` (every query row
 weighs the same). Its uncertainty comes from the inputs: the bootstrap resamples inputs
 with replacement ``B`` times, recomputes the pooled mean of each resample, and reports
-the 2.5th and 97.5th percentiles (percentile interval). All metrics share the same
-resamples (a paired bootstrap), drawn from ``numpy.random.default_rng(seed)``, so the
-interval is reproducible for a given run, seed and ``B``.
+the 2.5th and 97.5th percentiles (percentile interval). The resamples are those of
+:func:`bertstory.findings.resampling.resample_weights` for the seed and ``B``, the same
+that the enrichment intervals use, so every interval of a run comes from one paired set of
+resamples and is reproducible for a given run, seed and ``B``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_MAX_WEIGHTS = 2_000_000  # resample weights held at once (float64 values)
+from bertstory.findings.resampling import percentile_interval, resample_weights
 
 
 def median_over_inputs(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -33,14 +34,7 @@ def bootstrap_pooled_mean(
     counts = np.asarray(counts, dtype=np.float64)
     n = counts.shape[0]
     flat = sums.reshape(n, -1)
-    rng = np.random.default_rng(seed)
-    boots = np.empty((samples, flat.shape[1]))
-    per_chunk = max(1, _MAX_WEIGHTS // n)
-    for start in range(0, samples, per_chunk):
-        b = min(per_chunk, samples - start)
-        picks = rng.integers(0, n, size=(b, n))
-        weights = np.bincount((picks + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n)
-        weights = weights.reshape(b, n).astype(np.float64)
-        boots[start:start + b] = (weights @ flat) / (weights @ counts)[:, None]
-    lo, hi = np.percentile(boots, [2.5, 97.5], axis=0)
+    boots = np.concatenate([(weights @ flat) / (weights @ counts)[:, None]
+                            for weights in resample_weights(n, samples, seed)])
+    lo, hi = percentile_interval(boots)
     return lo.reshape(sums.shape[1:]), hi.reshape(sums.shape[1:])

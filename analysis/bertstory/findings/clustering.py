@@ -1,8 +1,8 @@
 """Head clustering as in Clark et al. (2019), "What does BERT look at?".
 
 The distance between two heads in a view is the mean, over every query row of every
-input, of the Jensen–Shannon divergence (base 2) between their rows — accumulated while
-streaming by :func:`bertstory.findings.divergence.pairwise_js_sum`. From the ``(K, K)``
+input, of the Jensen–Shannon divergence (base 2) between their rows — summed per input by
+:func:`bertstory.findings.divergence.pairwise_js_sum` into its statistics, then over inputs. From the ``(K, K)``
 distance matrix (K = L·H heads, index ``l·H + h``) we compute
 
 * a 2-D **metric MDS** layout (scikit-learn, SMACOF started from classical MDS, fixed

@@ -1,4 +1,4 @@
-"""Settings of ``bertstory findings``: label thresholds, bootstrap, offsets, clusters.
+"""Settings of ``bertstory findings``: label, pattern and persistence thresholds, bootstrap, offsets, clusters.
 
 Every setting enters the fingerprint of the written tables, so changing one recomputes
 them (see :func:`bertstory.findings.write_findings`).
@@ -13,6 +13,14 @@ from bertstory.errors import BertstoryError
 from bertstory.options import setting
 
 
+#: Settings the command line does not offer: the report's captions state the offsets −5..+5.
+NOT_ON_COMMAND_LINE: tuple[str, ...] = ("max_offset",)
+#: Settings ``analyze`` and ``build-site`` do not offer besides those: the run's seed is used.
+NOT_IN_PIPELINE: tuple[str, ...] = (*NOT_ON_COMMAND_LINE, "seed")
+#: Enrichment and specificity at chance: a lower bound must exceed it, a threshold reach it.
+CHANCE = 1.0
+
+
 @dataclass(frozen=True)
 class FindingsConfig:
     """What ``bertstory findings`` computes, beyond the definitions of ``docs/method.md``.
@@ -24,6 +32,11 @@ class FindingsConfig:
         threshold_token: likewise for ``CLS``, ``SEP`` and ``punct`` (0.6).
         threshold_broad: an unlabelled head is ``broad`` when its mean normalised entropy
             is at least this, else ``mixed`` (0.8).
+        pattern_enrichment: least attention enrichment ``E_c`` of a pattern found by
+            enrichment rather than by the label (``docs/method.md#enrichment``: 2).
+        pattern_specificity: least attention specificity ``S_c`` of such a pattern (1.5).
+        persist_enrichment: least ``E_c`` in a view for a head's pattern to persist there (2).
+        persist_specificity: least ``S_c`` in a view for it to persist specifically (1.2).
         bootstrap_samples: resamples of the inputs for the 95% intervals.
         seed: seed of the bootstrap and of the MDS layout; ``None`` uses the run's
             ``settings.seed`` from ``run.json``.
@@ -32,19 +45,34 @@ class FindingsConfig:
         n_clusters: number of head clusters per view (capped at the number of heads).
     """
 
-    threshold_positional: float = setting(0.5, "Least mass for the self/prev/next labels.")
-    threshold_token: float = setting(0.6, "Least mass for the CLS/SEP/punct labels.")
-    threshold_broad: float = setting(0.8, "Least normalised entropy for the broad label (else mixed).")
-    bootstrap_samples: int = setting(1000, "Resamples of the inputs for 95% intervals.", minimum=1)
+    threshold_positional: float = setting(0.5, "Least mass for the self/prev/next labels.",
+                                          reproduce="unless_default")
+    threshold_token: float = setting(0.6, "Least mass for the CLS/SEP/punct labels.", reproduce="unless_default")
+    threshold_broad: float = setting(0.8, "Least normalised entropy for the broad label (else mixed).",
+                                     reproduce="unless_default")
+    pattern_enrichment: float = setting(2.0, "Least attention enrichment of a pattern found by enrichment.",
+                                        minimum=CHANCE, reproduce="unless_default")
+    pattern_specificity: float = setting(1.5, "Least attention specificity of a pattern found by enrichment.",
+                                         minimum=CHANCE, reproduce="unless_default")
+    persist_enrichment: float = setting(2.0, "Least enrichment in a view for a pattern to persist there.",
+                                        minimum=CHANCE, reproduce="unless_default")
+    persist_specificity: float = setting(1.2, "Least specificity in a view for a pattern to persist specifically.",
+                                         minimum=CHANCE, reproduce="unless_default")
+    bootstrap_samples: int = setting(1000, "Resamples of the inputs for 95% intervals.", minimum=1,
+                                     reproduce="unless_default")
     seed: int | None = setting(None, "Bootstrap and MDS seed [default: the run's seed].")
     max_offset: int = setting(5, "The positions table covers relative offsets -N..+N.", minimum=1)
-    n_clusters: int = setting(6, "Head clusters per view.", minimum=1, option="--clusters")
+    n_clusters: int = setting(6, "Head clusters per view.", minimum=1, option="--clusters", reproduce="unless_default")
 
     def __post_init__(self) -> None:
         for name in ("threshold_positional", "threshold_token", "threshold_broad"):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise BertstoryError(f"{name.replace('_', '-')} must lie in [0, 1], got {value}")
+        for name in ("pattern_enrichment", "pattern_specificity", "persist_enrichment", "persist_specificity"):
+            value = getattr(self, name)
+            if not float(value) >= CHANCE:
+                raise BertstoryError(f"{name.replace('_', '-')} must be at least {CHANCE} (chance), got {value}")
         if int(self.bootstrap_samples) < 1:
             raise BertstoryError(f"bootstrap-samples must be at least 1, got {self.bootstrap_samples}")
         if int(self.max_offset) < 1:

@@ -35,16 +35,18 @@ def normalise_rows(x: np.ndarray) -> np.ndarray:
     return x / x.sum(axis=-1, keepdims=True)
 
 
-def normalised_entropy(p: np.ndarray) -> np.ndarray:
-    """``H(row) / log n`` for each row, in [0, 1]: 1 for a uniform row, 0 for one-hot.
+def normalised_entropy(p: np.ndarray, causal: bool = False) -> np.ndarray:
+    """``H(row) / log k`` for each row (last axis), ``k`` the keys the row may see (``n``, or
+    ``j + 1`` for row ``j`` under a causal mask, rows on the second-to-last axis): 1 for a row
+    uniform over those keys, 0 for one-hot.
 
-    For ``n = 1`` the ratio is 0/0; we define it as 0 (a one-token row is fully
-    concentrated: there is nothing to spread over).
+    ``NaN`` for a row that sees a single key (``n = 1``, or a decoder's first row): there is
+    nothing to spread over, so such rows are left out of the means.
     """
     n = p.shape[-1]
-    if n <= 1:
-        return np.zeros(p.shape[:-1])
-    return -xlogy(p, p).sum(axis=-1) / np.log(n)
+    visible = np.arange(1, n + 1) if causal else np.asarray(n)  # causal: rows j = 0..n−1 on axis −2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(visible >= 2, -xlogy(p, p).sum(axis=-1) / np.log(visible), np.nan)
 
 
 def js_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -21,11 +21,9 @@ own but are sub-classes of ``punct``, reported and never a pattern. ``NaN`` (an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from bertstory.errors import BertstoryError
+from bertstory.findings.config import CHANCE, FindingsConfig
 from bertstory.findings.enrichment import CLASSES, ViewEvidence
 from bertstory.findings.patterns import LABEL_CLASSES, label_column
 
@@ -33,45 +31,21 @@ from bertstory.findings.patterns import LABEL_CLASSES, label_column
 PATTERN_CLASSES: tuple[str, ...] = LABEL_CLASSES
 #: The pattern of a head that has none.
 NO_PATTERN = "none"
-#: Enrichment and specificity at chance: a lower bound must exceed it.
-CHANCE = 1.0
 _PATTERN_INDEX = np.array([CLASSES.index(label_column(c)) for c in PATTERN_CLASSES])
 
 
-@dataclass(frozen=True)
-class PersistenceThresholds:
-    """Thresholds of the pattern and persistence rules (defaults from ``docs/method.md#enrichment``).
-
-    Attributes:
-        pattern_enrichment: least attention ``E_c`` of a pattern found by enrichment (2).
-        pattern_specificity: least attention ``S_c`` of such a pattern (1.5).
-        persist_enrichment: least ``E_c`` in a view for the pattern to persist there (2).
-        persist_specificity: least ``S_c`` in a view to persist specifically (1.2).
-    """
-
-    pattern_enrichment: float = 2.0
-    pattern_specificity: float = 1.5
-    persist_enrichment: float = 2.0
-    persist_specificity: float = 1.2
-
-    def __post_init__(self) -> None:
-        for name in ("pattern_enrichment", "pattern_specificity", "persist_enrichment", "persist_specificity"):
-            value = getattr(self, name)
-            if not float(value) >= CHANCE:
-                raise BertstoryError(f"{name.replace('_', '-')} must be at least {CHANCE} (chance), got {value}")
-
-
 def head_patterns(
-    attention_labels: np.ndarray, attention: ViewEvidence, thresholds: PersistenceThresholds | None = None
+    attention_labels: np.ndarray, attention: ViewEvidence, thresholds: FindingsConfig | None = None
 ) -> np.ndarray:
     """The pattern of every head: an object array shaped like ``attention_labels`` (``(L, H)``)
     of :data:`PATTERN_CLASSES` names or :data:`NO_PATTERN`.
 
     ``attention_labels`` are the surface labels under attention from
     :func:`~bertstory.findings.patterns.label_heads`; ``attention`` the attention view's
-    evidence, arrays ``(L, H, C)`` over :data:`~bertstory.findings.enrichment.CLASSES`.
+    evidence, arrays ``(L, H, C)`` over :data:`~bertstory.findings.enrichment.CLASSES`;
+    ``thresholds`` the ``pattern_*`` settings of :class:`FindingsConfig` (defaults when ``None``).
     """
-    thresholds = thresholds or PersistenceThresholds()
+    thresholds = thresholds or FindingsConfig()
     labels = np.asarray(attention_labels, dtype=object)
     e = attention.enrichment[..., _PATTERN_INDEX]
     s = attention.specificity[..., _PATTERN_INDEX]
@@ -88,12 +62,13 @@ def head_patterns(
 
 
 def persistence(
-    patterns: np.ndarray, view: ViewEvidence, thresholds: PersistenceThresholds | None = None
+    patterns: np.ndarray, view: ViewEvidence, thresholds: FindingsConfig | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(persists, persists_specific)``, boolean arrays shaped like ``patterns`` (``(L, H)``):
     whether each head's pattern persists into ``view`` (its evidence, arrays ``(L, H, C)``).
-    A head without a pattern persists in neither sense."""
-    thresholds = thresholds or PersistenceThresholds()
+    A head without a pattern persists in neither sense. ``thresholds``: the ``persist_*``
+    settings of :class:`FindingsConfig` (defaults when ``None``)."""
+    thresholds = thresholds or FindingsConfig()
     patterns = np.asarray(patterns, dtype=object)
     has = patterns != NO_PATTERN
     index = np.array([CLASSES.index(label_column(p)) if p != NO_PATTERN else 0 for p in patterns.ravel()],

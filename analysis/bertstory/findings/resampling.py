@@ -3,10 +3,11 @@
 A resample draws ``N`` inputs with replacement out of ``N``; it is held as a row of
 weights ``w`` ``(N,)`` (how often each input was drawn), so any statistic that is a
 ratio of sums over inputs is recomputed for ``b`` resamples at once as ``W @ sums`` with
-``W`` ``(b, N)``. The draws are those of :func:`bertstory.findings.bootstrap.bootstrap_pooled_mean`:
-``numpy.random.default_rng(seed).integers(0, N, size=(b, N))`` in chunks of at most
-2,000,000 weights, so the same seed and number of samples give the same resamples in
-both modules (``docs/method.md#comparing-two-views``: seeded bootstrap over inputs).
+``W`` ``(b, N)``. The draws are ``numpy.random.default_rng(seed).integers(0, N, size=(b, N))``
+in chunks of at most 2,000,000 weights; every interval of the findings (JS medians' and
+enrichment's, :mod:`bertstory.findings.bootstrap` and :mod:`bertstory.findings.enrichment`)
+comes from these resamples, so the same seed and number of samples pair them
+(``docs/method.md#comparing-two-views``: seeded bootstrap over inputs).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ With ``Āˡ`` the attention of layer ``l`` averaged over its heads,
 where ``normalise`` divides each row by its sum (the ½·I accounts for the residual
 connection). Row ``j`` of ``Rˡ`` is rollout's estimate of how much each input token feeds
 hidden vector ``j`` after layer ``l``, which is what the token contribution ``Cˡ`` measures
-with gradients. :mod:`bertstory.findings.stream` compares the rows of ``Rˡ`` — and of the
+with gradients. :mod:`bertstory.findings.statistics` compares the rows of ``Rˡ`` — and of the
 raw ``Āˡ`` — with the rows of ``Cˡ`` using the metrics of :mod:`bertstory.findings.divergence`.
 """
 

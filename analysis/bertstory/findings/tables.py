@@ -1,4 +1,4 @@
-"""Assemble the tidy tables from the streamed :class:`~bertstory.findings.stream.Sums`.
+"""Assemble the tidy tables from the reduced statistics (:class:`~bertstory.findings.reduction.Sums`).
 
 Every table numbers layers and heads from 1 (``docs/method.md``); columns are documented in
 ``docs/results.md``.
@@ -12,17 +12,21 @@ import pandas as pd
 from bertstory.findings.bootstrap import bootstrap_pooled_mean, median_over_inputs
 from bertstory.findings.clustering import cluster_heads, mds_layout
 from bertstory.findings.config import FindingsConfig
+from bertstory.findings.enrichment import CLASSES, EnrichmentSummary, summarise
 from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, label_heads
-from bertstory.findings.stream import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS, Sums
-from bertstory.findings.tokens import TOKEN_CLASSES
+from bertstory.findings.persistence import PATTERN_CLASSES, head_patterns, persistence, persistence_counts
+from bertstory.findings.reduction import Sums
+from bertstory.findings.statistics import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS
 from bertstory.views import VIEWS
 
 #: Names of the tables, in the order they are written.
 TABLE_NAMES: tuple[str, ...] = (
-    "heads", "layers", "transitions", "rollout", "positions", "head_embedding", "head_distances",
+    "heads", "layers", "transitions", "persistence", "rollout", "positions", "head_embedding", "head_distances",
 )
 PAIR_NAMES: tuple[str, ...] = tuple(f"{a}_{b}" for a, b in PAIRS)
 PAIR_METRICS: tuple[str, ...] = ("js", "tv", "spearman", "top1")
+#: The views a head's pattern may persist into (columns ``persists_{view}``, table ``persistence``).
+PERSISTENCE_VIEWS: tuple[str, ...] = ("local", "global")
 
 
 def _safe_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -32,21 +36,9 @@ def _safe_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
-def head_masses(sums: Sums) -> dict[str, dict[str, np.ndarray]]:
-    """Pooled masses ``{view: {class: (L, H)}}`` for every class of ``MASS_CLASSES``."""
-    rows = sums.n_rows
-    out: dict[str, dict[str, np.ndarray]] = {}
-    centre = sums.max_offset
-    for vi, view in enumerate(VIEWS):
-        masses = {c: sums.class_sums[vi, ..., ci] / rows for ci, c in enumerate(TOKEN_CLASSES)}
-        for name, k in (("self", 0), ("prev", -1), ("next", 1)):
-            masses[name] = _safe_divide(sums.offset_sums[vi, centre + k], sums.offset_counts[centre + k])
-        out[view] = masses
-    return out
-
-
 def _bootstrap(sums: Sums, config: FindingsConfig) -> dict[str, np.ndarray]:
-    """Medians over inputs and 95% intervals of the head JS and rollout JS, one paired bootstrap."""
+    """Medians over inputs and 95% intervals of the head JS and rollout JS (the resamples of
+    :func:`~bertstory.findings.resampling.resample_weights`, shared with the enrichment intervals)."""
     n = sums.n_inputs
     heads_js = sums.js_inputs.reshape(n, -1)
     rollout_js = sums.rollout_js_inputs.reshape(n, -1)
@@ -71,9 +63,12 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
     layer_idx, head_idx = np.meshgrid(np.arange(n_layers), np.arange(n_heads), indexing="ij")
     flat = lambda a: np.asarray(a).reshape(-1)  # noqa: E731 — (L, H) → head order L1-H1, L1-H2, …
 
-    masses = head_masses(sums)
-    entropy = {view: sums.entropy_sums[vi] / rows for vi, view in enumerate(VIEWS)}
+    evidence = summarise(sums.classes, config.bootstrap_samples, int(config.seed or 0))
+    masses = {view: {c: evidence.mass[vi][..., ci] for ci, c in enumerate(CLASSES)} for vi, view in enumerate(VIEWS)}
+    entropy = {view: _safe_divide(sums.entropy_sums[vi], sums.entropy_rows) for vi, view in enumerate(VIEWS)}
     labels = {view: label_heads(masses[view], entropy[view], config) for view in VIEWS}
+    patterns = head_patterns(labels["attention"], evidence.evidence("attention"), config)
+    persisting = {view: persistence(patterns, evidence.evidence(view), config) for view in PERSISTENCE_VIEWS}
     boot = _bootstrap(sums, config)
 
     # Head clustering per view.
@@ -97,12 +92,18 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
     for pi, pair in enumerate(PAIR_NAMES):
         heads[f"js_{pair}"] = flat(sums.js_inputs[:, pi].sum(axis=0) / rows)
         heads[f"tv_{pair}"] = flat(sums.tv_sums[pi] / rows)
-        heads[f"spearman_{pair}"] = flat(_safe_divide(sums.spearman_sums[pi], sums.spearman_counts[pi]))
+        heads[f"spearman_{pair}"] = flat(_safe_divide(sums.spearman_sums[pi], sums.spearman_rows[pi]))
         heads[f"top1_{pair}"] = flat(sums.top1_sums[pi] / rows)
         heads[f"js_{pair}_median"] = flat(boot["heads_median"][pi])
         heads[f"js_{pair}_lo"] = flat(boot["heads_lo"][pi])
         heads[f"js_{pair}_hi"] = flat(boot["heads_hi"][pi])
-    heads["persists"] = heads["label_attention"] == heads["label_global"]
+    heads.update(_evidence_columns(evidence, flat))
+    heads["pattern"] = flat(patterns).astype(str)
+    for view in PERSISTENCE_VIEWS:
+        heads[f"persists_{view}"] = flat(persisting[view][0])
+    for view in PERSISTENCE_VIEWS:
+        heads[f"persists_specific_{view}"] = flat(persisting[view][1])
+    heads["persists_label"] = heads["label_attention"] == heads["label_global"]
     heads["cluster"] = clusters["attention"]
     heads["cluster_global"] = clusters["global"]
     heads_df = pd.DataFrame(heads)
@@ -111,12 +112,53 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
         "heads": heads_df,
         "layers": _layers_table(heads_df, sums),
         "transitions": _transitions_table(heads_df),
+        "persistence": _persistence_table(patterns, persisting, evidence),
         "rollout": _rollout_table(sums, boot),
         "positions": _positions_table(sums),
         "head_embedding": _embedding_table(embeddings, clusters, n_layers, n_heads),
         "head_distances": _distances_table(distances, n_layers, n_heads),
     }
     return tables, {"mds_stress": stress}
+
+
+def _evidence_columns(evidence: EnrichmentSummary, flat) -> dict[str, np.ndarray]:
+    """``enrichment_{c}_{v}`` and ``specific_{c}_{v}`` with their ``_lo``/``_hi`` bounds, per view and class."""
+    columns = {}
+    for vi, view in enumerate(evidence.views):
+        for ci, c in enumerate(CLASSES):
+            for name, point, lo, hi in (
+                ("enrichment", evidence.enrichment, evidence.enrichment_lo, evidence.enrichment_hi),
+                ("specific", evidence.specificity, evidence.specificity_lo, evidence.specificity_hi),
+            ):
+                columns[f"{name}_{c}_{view}"] = flat(point[vi][..., ci])
+                columns[f"{name}_{c}_{view}_lo"] = flat(lo[vi][..., ci])
+                columns[f"{name}_{c}_{view}_hi"] = flat(hi[vi][..., ci])
+    return columns
+
+
+def _persistence_table(patterns: np.ndarray, persisting: dict[str, tuple[np.ndarray, np.ndarray]],
+                       evidence: EnrichmentSummary) -> pd.DataFrame:
+    """Per layer, pattern class and view: heads with the pattern, how many persist (both kinds),
+    and the across-heads Spearman correlation of attention mass with that view's mass."""
+    n_layers = patterns.shape[0]
+    class_index = [CLASSES.index(label_column(c)) for c in PATTERN_CLASSES]
+    frames = []
+    for view in PERSISTENCE_VIEWS:
+        with_pattern, n_persist, n_specific = persistence_counts(patterns, *persisting[view])
+        s = evidence.spearman_views.index(view)
+        grid_layer, grid_class = np.meshgrid(np.arange(n_layers), np.arange(len(PATTERN_CLASSES)), indexing="ij")
+        frames.append(pd.DataFrame({
+            "layer": grid_layer.ravel().astype(np.int64) + 1,
+            "class": np.asarray(PATTERN_CLASSES, dtype=object)[grid_class.ravel()].astype(str),
+            "view": view,
+            "n_heads_with_pattern": with_pattern.ravel(),
+            "n_persist": n_persist.ravel(),
+            "n_persist_specific": n_specific.ravel(),
+            "spearman_mass": evidence.spearman[s][:, class_index].ravel(),
+            "spearman_lo": evidence.spearman_lo[s][:, class_index].ravel(),
+            "spearman_hi": evidence.spearman_hi[s][:, class_index].ravel(),
+        }))
+    return pd.concat(frames, ignore_index=True)
 
 
 def head_metric_columns() -> list[str]:
@@ -142,7 +184,7 @@ def _layers_table(heads: pd.DataFrame, sums: Sums) -> pd.DataFrame:
         for label in LABELS:
             counts = np.bincount(layer_of_head[values == label], minlength=sums.num_layers)
             columns[f"heads_{label_column(label)}_{view}"] = counts.astype(np.int64)
-    columns["persists_fraction"] = grouped["persists"].mean().to_numpy()
+    columns["persists_label_fraction"] = grouped["persists_label"].mean().to_numpy()
     share = sums.own_share.astype(np.float64)
     q25, median, q75 = np.percentile(share, [25, 50, 75], axis=1)
     columns["own_share_mean"] = share.mean(axis=1)
@@ -189,7 +231,7 @@ def _rollout_table(sums: Sums, boot: dict[str, np.ndarray]) -> pd.DataFrame:
     for mi, method in enumerate(ROLLOUT_METHODS):
         out[f"js_{method}"] = sums.rollout_js_inputs[:, mi].sum(axis=0) / rows
         out[f"tv_{method}"] = sums.rollout_tv[mi] / rows
-        out[f"spearman_{method}"] = _safe_divide(sums.rollout_spearman[mi], sums.rollout_spearman_counts[mi])
+        out[f"spearman_{method}"] = _safe_divide(sums.rollout_spearman[mi], sums.rollout_spearman_rows[mi])
         out[f"top1_{method}"] = sums.rollout_top1[mi] / rows
         out[f"js_{method}_median"] = boot["rollout_median"][mi]
         out[f"js_{method}_lo"] = boot["rollout_lo"][mi]
@@ -202,7 +244,7 @@ def _positions_table(sums: Sums) -> pd.DataFrame:
     n_layers, n_heads = sums.num_layers, sums.num_heads
     v, o = len(VIEWS), offsets.size
     # index order: layer, head, view, offset
-    mass = _safe_divide(sums.offset_sums, sums.offset_counts[None, :, None, None])  # (V, O, L, H)
+    mass = _safe_divide(sums.offset_sums, sums.offset_rows[None, :, None, None])  # (V, O, L, H)
     mass = mass.transpose(2, 3, 0, 1)  # (L, H, V, O)
     grid = np.meshgrid(np.arange(n_layers), np.arange(n_heads), np.arange(v), np.arange(o), indexing="ij")
     return pd.DataFrame({
@@ -211,7 +253,7 @@ def _positions_table(sums: Sums) -> pd.DataFrame:
         "view": np.asarray(VIEWS, dtype=object)[grid[2].ravel()].astype(str),
         "offset": offsets[grid[3].ravel()].astype(np.int64),
         "mass": mass.ravel(),
-        "n_queries": sums.offset_counts[grid[3].ravel()].astype(np.int64),
+        "n_queries": sums.offset_rows[grid[3].ravel()].astype(np.int64),
     })
 
 

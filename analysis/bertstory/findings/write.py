@@ -1,4 +1,10 @@
-"""Write a run's findings tables and summary, or reuse them when nothing they depend on changed."""
+"""Write a run's findings tables and summary, or reuse them when nothing they depend on changed.
+
+The tables are reduced from the inputs' statistics files (``stats/<id>.npz``); inputs whose
+statistics are missing or stale get them from their saved maps first
+(:func:`bertstory.findings.store.refresh_statistics`), so ``findings`` works on a run written
+before statistics existed.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +19,28 @@ import pandas as pd
 
 from bertstory.errors import BertstoryError
 from bertstory.findings.config import FindingsConfig
-from bertstory.findings.stream import stream_run
-from bertstory.findings.tables import TABLE_NAMES, build_tables
+from bertstory.findings.statistics import STATISTICS_FORMAT
+from bertstory.findings.store import reduce_run, refresh_statistics
+from bertstory.findings.tables import PERSISTENCE_VIEWS, TABLE_NAMES, build_tables
 from bertstory.results import RunFolder
 
 #: Bumped whenever a table's definition or columns change; old tables are then recomputed.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _fingerprint(folder: RunFolder, ids: list[str], config: FindingsConfig) -> str:
-    """SHA-256 over the maps used (names, sizes, modification times), the run's shape and
-    special tokens, the findings settings and :data:`FORMAT_VERSION`."""
+    """SHA-256 over the statistics used (names, sizes, modification times), the run's shape,
+    special tokens and causality, the findings settings, :data:`FORMAT_VERSION` and the
+    statistics' format."""
     record = folder.record
     payload = {
         "format": FORMAT_VERSION,
+        "statistics_format": STATISTICS_FORMAT,
         "shape": [record.num_layers, record.num_heads],
         "special_tokens": [record.special_tokens.cls, record.special_tokens.sep],
+        "causal": record.model.causal,
         "config": config.to_dict(),
-        "maps": folder.map_stamps(ids),
+        "stats": folder.stats_stamps(ids),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -61,7 +71,10 @@ def _headline(tables: dict[str, pd.DataFrame]) -> dict:
         "own_top1_fraction": per_layer(layers, "own_top1_fraction"),
         "js_rollout": per_layer(rollout, "js_rollout"),
         "js_attention_mean": per_layer(rollout, "js_attention"),
-        "persists_fraction": float(tables["heads"]["persists"].mean()),
+        "persists_label_fraction": float(tables["heads"]["persists_label"].mean()),
+        "heads_with_pattern": int((tables["heads"]["pattern"] != "none").sum()),
+        **{f"persists_{kind}{view}": int(tables["heads"][f"persists_{kind}{view}"].sum())
+           for view in PERSISTENCE_VIEWS for kind in ("", "specific_")},
     }
 
 
@@ -70,27 +83,29 @@ def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = 
     """Compute the findings of a run folder and write ``tables/<name>.csv`` and ``.parquet``
     and the summary ``tables/findings.json``.
 
-    Streams over the maps (one input in memory at a time) and returns the tables by name
+    First writes the statistics of every input that has maps but no current statistics, then
+    reduces the statistics (one input in memory at a time) and returns the tables by name
     (:data:`~bertstory.findings.tables.TABLE_NAMES`). Idempotent: when the summary records the
-    same fingerprint — the maps' names, sizes and modification times, the run's shape and
-    special tokens, the settings and :data:`FORMAT_VERSION` — the tables are read back instead
-    of recomputed (unless ``force``). ``config=None`` uses the defaults of
+    same fingerprint — the statistics files' names, sizes and modification times, the run's
+    shape, special tokens and causality, the settings and the formats — the tables are read
+    back instead of recomputed (unless ``force``). ``config=None`` uses the defaults of
     :class:`FindingsConfig` (seed from ``run.json``).
 
-    Raises :class:`~bertstory.errors.BertstoryError` when ``run`` is not a run folder, has no
-    maps, or a map is unreadable.
+    Raises :class:`~bertstory.errors.BertstoryError` when ``run`` is not a run folder, has
+    neither maps nor statistics, or a file it needs is unreadable.
     """
     folder = run if isinstance(run, RunFolder) else RunFolder.open(run)
     record = folder.record
     ids, skipped = folder.analysed_ids()
     resolved = (config or FindingsConfig()).resolved(record.settings.seed)
+    refresh_statistics(folder, ids)
     key = _fingerprint(folder, ids, resolved)
     cached = None if force else _cached_tables(folder, key)
     if cached is not None:
         return cached
 
     started = time.perf_counter()
-    sums = stream_run(folder, ids, resolved.max_offset)
+    sums = reduce_run(folder, ids, resolved.max_offset)
     tables, extra = build_tables(sums, resolved)
     seconds = time.perf_counter() - started
 

@@ -1,6 +1,8 @@
-"""The ``analyze`` pipeline: corpus → tokens → maps per input → run folder → findings tables.
+"""The ``analyze`` pipeline: corpus → tokens → maps and statistics per input → run folder →
+findings tables.
 
-Resumable: inputs whose map file is complete are skipped; the probe estimator's accuracy
+Resumable: inputs whose map file is complete are skipped (their statistics, when missing or
+stale, are computed from the saved map by the findings step); the probe estimator's accuracy
 check caches its exact maps in the run's estimator folder.
 """
 
@@ -20,12 +22,13 @@ from bertstory import __version__
 from bertstory.corpus import CorpusInput, content_hash, load_corpus, sample
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
+from bertstory.findings.store import write_statistics
 from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, Encoded, LoadedModel, encode, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.estimator_check import check_estimator
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
 from bertstory.pipeline.settings import DEFAULT_MAX_TOKENS, AnalyzeSettings
-from bertstory.results import CorpusInfo, RunFolder, RunRecord, ensure_writable, run_key, slug
+from bertstory.results import CorpusInfo, RunFolder, RunRecord, ensure_writable, normalise_map, run_key, slug
 
 Log = Callable[[str], None]
 
@@ -51,7 +54,8 @@ class AnalyzeSummary:
 
 def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = None, log: Log = print) -> AnalyzeSummary:
     """Run (or resume) the analysis described by ``settings``, then write its findings tables
-    with ``findings`` (default thresholds when ``None``); returns where it wrote."""
+    with ``findings`` (default thresholds when ``None``; its seed, when ``None``, is the run's);
+    returns where it wrote."""
     ensure_writable(settings.out)
     corpus = load_corpus(settings.corpus, settings.text_column, settings.pair_column)
     loaded = load_model(settings.model, settings.device)
@@ -119,7 +123,9 @@ def _prepare(loaded: LoadedModel, selected: list[CorpusInput], max_tokens: int) 
 
 def _compute_missing(loaded: LoadedModel, folder: RunFolder, prepared: list[PreparedInput],
                      settings: AnalyzeSettings, log: Log) -> int:
-    """Compute and save the maps of every input without a complete map file; returns how many."""
+    """Compute and save the maps of every input without a complete map file, and the statistics
+    of those maps (from the float32 maps as saved, rows renormalised in float64 as the findings
+    read them); returns how many."""
     todo = [p for p in prepared if not folder.has_maps(p.item.id, p.encoded.tokens)]
     if settings.verbose and len(todo) < len(prepared):
         log(f"resuming: {len(prepared) - len(todo)} of {len(prepared)} inputs already done")
@@ -131,7 +137,11 @@ def _compute_missing(loaded: LoadedModel, folder: RunFolder, prepared: list[Prep
             started = time.perf_counter()
             maps = input_maps(loaded, p.encoded, estimator=settings.estimator, probes=settings.probes,
                               seed=settings.seed, input_id=p.item.id)
-            folder.save_maps(p.item.id, maps.as_arrays(), p.encoded.tokens)
+            arrays = maps.as_arrays()
+            folder.save_maps(p.item.id, arrays, p.encoded.tokens)
+            normalised = {name: normalise_map(array, f"maps of input {p.item.id}: {name}")
+                          for name, array in arrays.items()}
+            write_statistics(folder, p.item.id, normalised, p.encoded.tokens)
             tokens_done += len(p.encoded.tokens)
             bar.update()
             bar.set_postfix(tokens_per_s=f"{tokens_done / (time.perf_counter() - clock):.1f}")

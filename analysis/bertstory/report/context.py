@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bertstory.findings.patterns import MASS_CLASSES
-from bertstory.findings.tables import PAIR_NAMES
+from bertstory.findings.patterns import MASS_CLASSES, label_column
+from bertstory.findings.persistence import NO_PATTERN
+from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.report import frames
 from bertstory.report.markdown import interval, num, pct
-from bertstory.report.naming import PAIR_TITLES, head_name, layer_name, layer_slug
+from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, head_name, layer_name, layer_slug
 from bertstory.results import RunFolder
 from bertstory.views import VIEWS
 
@@ -55,21 +56,53 @@ def inputs_analysed(run: RunFolder) -> str:
     return text + ")"
 
 
+def layer_persistence(heads: pd.DataFrame) -> dict:
+    """A layer's (or any set of heads') pattern counts: ``heads``, ``patterned`` (with a
+    pattern), and per view (local, global) ``persist`` and ``specific``."""
+    out = {"heads": len(heads), "patterned": int((heads["pattern"] != NO_PATTERN).sum())}
+    for view in PERSISTENCE_VIEWS:
+        out[view] = {"persist": int(heads[f"persists_{view}"].sum()),
+                     "specific": int(heads[f"persists_specific_{view}"].sum())}
+    return out
+
+
 def layer_rows(run: RunFolder) -> list[list[str]]:
-    """Rows of the Layers index: link, median JS attention vs local and vs global, fraction
-    of heads whose pattern persists, median own-token share."""
+    """Rows of the Layers index: link, median JS attention vs local and vs global, heads with a
+    pattern, how many persist into global attribution (and specifically), the share of heads
+    whose label is unchanged, median own-token share."""
     summary = frames.layer_summary(run.table("layers")).set_index("layer")
     mix = frames.mixing(run.table("layers")).set_index("layer")
-    return [
-        [
+    heads = run.table("heads")
+    rows = []
+    for layer in summary.index:
+        counts = layer_persistence(heads[heads["layer"] == layer])
+        rows.append([
             f"[{layer_name(layer)}]({layer_slug(layer)}.md)",
             num(summary.loc[layer, "js_attention_local_median"]),
             num(summary.loc[layer, "js_attention_global_median"]),
-            pct(summary.loc[layer, "persists_fraction"]),
+            f"{counts['patterned']} of {counts['heads']}",
+            str(counts["global"]["persist"]),
+            str(counts["global"]["specific"]),
+            pct(summary.loc[layer, "persists_label_fraction"]),
             num(mix.loc[layer, "own_share_median"]),
-        ]
-        for layer in summary.index
-    ]
+        ])
+    return rows
+
+
+def _persistence_word(row: pd.Series, view: str) -> str:
+    """How a head's pattern fares in ``view``: ``specifically``, ``yes``, ``no`` or ``—`` (no pattern)."""
+    if row["pattern"] == NO_PATTERN:
+        return "—"
+    if row[f"persists_specific_{view}"]:
+        return "specifically"
+    return "yes" if row[f"persists_{view}"] else "no"
+
+
+def _ratio(row: pd.Series, name: str, c: str, view: str) -> str:
+    """An enrichment (``name = "enrichment"``) or specificity (``"specific"``) with its interval:
+    ``3.10 [2.80, 3.40]``."""
+    return (f"{num(row[f'{name}_{c}_{view}'], 2)} "
+            f"[{num(row[f'{name}_{c}_{view}_lo'], 2)}, {num(row[f'{name}_{c}_{view}_hi'], 2)}]")
 
 
 def head_row(row: pd.Series) -> dict:
@@ -78,11 +111,15 @@ def head_row(row: pd.Series) -> dict:
         "layer": int(row["layer"]),
         "head": int(row["head"]),
         "name": head_name(int(row["layer"]), int(row["head"])),
-        "persists": bool(row["persists"]),
+        "pattern": str(row["pattern"]),
+        "persists": {v: _persistence_word(row, v) for v in PERSISTENCE_VIEWS},
+        "persists_label": bool(row["persists_label"]),
         "cluster": {"attention": int(row["cluster"]), "global": int(row["cluster_global"])},
         "labels": {v: str(row[f"label_{v}"]) for v in VIEWS},
         "entropy": {v: num(row[f"entropy_{v}"]) for v in VIEWS},
         "mass": {v: {c: num(row[f"mass_{c}_{v}"]) for c in MASS_CLASSES} for v in VIEWS},
+        "evidence": {c: {v: {"enrichment": _ratio(row, "enrichment", c, v), "specific": _ratio(row, "specific", c, v)}
+                         for v in VIEWS} for c in MASS_CLASSES},
         "pairs": {},
     }
     for pair in PAIR_NAMES:
@@ -107,14 +144,77 @@ def nearest_heads(run: RunFolder) -> dict[tuple[int, int], dict[str, list[tuple[
 
 
 THRESHOLDS = (
-    ("threshold_positional", "self, prev, next", "largest class mass at least"),
-    ("threshold_token", "CLS, SEP, punct", "largest class mass at least"),
-    ("threshold_broad", "broad", "otherwise, normalised entropy at least"),
+    ("threshold_positional", "label self, prev, next", "largest class mass at least"),
+    ("threshold_token", "label CLS, SEP, punct", "largest class mass at least"),
+    ("threshold_broad", "label broad", "otherwise, normalised entropy at least (else mixed)"),
+    ("pattern_enrichment", "pattern found by enrichment", "attention enrichment at least, lower bound above 1"),
+    ("pattern_specificity", "pattern found by enrichment", "attention specificity at least, lower bound above 1"),
+    ("persist_enrichment", "pattern persists into a view", "enrichment in the view at least, lower bound above 1"),
+    ("persist_specificity", "pattern persists specifically", "also specificity in the view at least, lower bound "
+                                                               "above 1"),
+    ("bootstrap_samples", "95% intervals", "bootstrap resamples of the inputs"),
 )
-"""Label thresholds in ``findings.json`` ``config``, the labels they decide and the rule."""
+"""Thresholds in ``findings.json`` ``config``: the setting, what it decides and the rule."""
+
+
+def _setting(value) -> str:
+    return str(value) if isinstance(value, int) else num(value, 2)
 
 
 def thresholds(run: RunFolder) -> list[list[str]]:
-    """Rows (labels, rule, value) of the label thresholds in force for this run."""
+    """Rows (decides, rule, value, option) of every threshold in force for this run."""
     config = run.summary().get("config", {})
-    return [[labels, rule, num(config[key], 2)] for key, labels, rule in THRESHOLDS if key in config]
+    return [[decides, rule, _setting(config[key]), f"`--{key.replace('_', '-')}`"]
+            for key, decides, rule in THRESHOLDS if key in config]
+
+
+def pattern_story(row: pd.Series, config: dict) -> list[str]:
+    """Sentences that say a head's pattern and how it fares in local and global attribution,
+    with the numbers and the thresholds (``config``: ``findings.json`` ``config``) that decide."""
+    pattern, label = str(row["pattern"]), str(row["label_attention"])
+    lower = "both lower bounds above 1"
+    if pattern == NO_PATTERN:
+        return [f"It has no pattern under attention: its label there is **{label}**, and no class has an enrichment "
+                f"of at least {num(config['pattern_enrichment'], 2)} and a specificity of at least "
+                f"{num(config['pattern_specificity'], 2)} with {lower}."]
+    c = label_column(pattern)
+    if label == pattern:
+        threshold = config["threshold_positional" if c in ("self", "prev", "next") else "threshold_token"]
+        sentences = [f"Its pattern is **{pattern}**, its label under attention (mass "
+                     f"{num(row[f'mass_{c}_attention'])} ≥ {num(threshold, 2)}; enrichment "
+                     f"{_ratio(row, 'enrichment', c, 'attention')}, specificity {_ratio(row, 'specific', c, 'attention')})."]
+    else:
+        sentences = [f"Its label under attention is **{label}**, but it is enriched on **{pattern}**: enrichment "
+                     f"{_ratio(row, 'enrichment', c, 'attention')} ≥ {num(config['pattern_enrichment'], 2)} and "
+                     f"specificity {_ratio(row, 'specific', c, 'attention')} ≥ "
+                     f"{num(config['pattern_specificity'], 2)}, {lower}: its pattern is **{pattern}**."]
+    need_e, need_s = num(config["persist_enrichment"], 2), num(config["persist_specificity"], 2)
+    for view in PERSISTENCE_VIEWS:
+        e, sp = _ratio(row, "enrichment", c, view), _ratio(row, "specific", c, view)
+        title = VIEW_TITLES[view]
+        if row[f"persists_specific_{view}"]:
+            sentences.append(f"It persists specifically into {title}: enrichment {e} ≥ {need_e} and specificity "
+                             f"{sp} ≥ {need_s}, {lower}.")
+        elif row[f"persists_{view}"]:
+            sentences.append(f"It persists into {title}, but not specifically: enrichment {e} ≥ {need_e} with its "
+                             f"lower bound above 1, specificity {sp} (specifically needs ≥ {need_s}, lower bound "
+                             f"above 1): its layer's other heads favour {pattern} about as much.")
+        else:
+            sentences.append(f"It vanishes under {title}: enrichment {e} (persisting needs ≥ {need_e}, lower bound "
+                             f"above 1).")
+    return sentences
+
+
+def worked_example(heads: pd.DataFrame) -> pd.Series | None:
+    """The head the Patterns page explains the rule with: among the heads with a pattern, one
+    that persists specifically into global attribution, else one that persists, else any;
+    preferring a layer above the first (where local and global attribution coincide), then the
+    largest global enrichment of its pattern (ties: head order). ``None`` when no head has a
+    pattern."""
+    found = frames.patterned_heads(heads, "global")
+    if found.empty:
+        return None
+    found = found.assign(rank_specific=~found["specific"], rank_persists=~found["persists"],
+                         rank_first=found["layer"] == 1, rank_e=-found["E"])
+    best = found.sort_values(["rank_specific", "rank_persists", "rank_first", "rank_e", "layer", "head"]).iloc[0]
+    return heads[(heads["layer"] == best["layer"]) & (heads["head"] == best["head"])].iloc[0]

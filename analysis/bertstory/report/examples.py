@@ -53,8 +53,10 @@ def choose_examples(inputs: pd.DataFrame, count: int = 2) -> list[str]:
 
 
 def load_examples(run: RunFolder, count: int = 2) -> list[Example]:
-    """Load the maps of the chosen example inputs (views attention, local, global)."""
+    """Load the maps of the chosen example inputs (views attention, local, global), chosen
+    among the analysed inputs whose maps are kept (a run may keep statistics only for some)."""
     inputs, _ = run.analysed_inputs()
+    inputs = inputs[inputs["id"].isin(run.map_ids())].reset_index(drop=True)
     rows = inputs.set_index("id")
     examples = []
     for input_id in choose_examples(inputs, count):

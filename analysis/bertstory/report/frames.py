@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bertstory.findings.patterns import LABELS
-from bertstory.findings.stream import ROLLOUT_METHODS
+from bertstory.findings.patterns import LABELS, label_column
+from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
+from bertstory.findings.statistics import ROLLOUT_METHODS
 from bertstory.findings.tables import PAIR_METRICS
 from bertstory.report.naming import head_name, label_order
 from bertstory.views import VIEWS
@@ -19,8 +20,9 @@ from bertstory.views import VIEWS
 
 def layer_summary(layers: pd.DataFrame) -> pd.DataFrame:
     """Per layer: median over its heads of the mean JS of attention vs local and vs global
-    attribution, and the fraction of heads whose attention pattern persists."""
-    columns = ["layer", "js_attention_local_median", "js_attention_global_median", "persists_fraction"]
+    attribution, and the fraction of heads whose attention label is unchanged under global
+    attribution (the label rule)."""
+    columns = ["layer", "js_attention_local_median", "js_attention_global_median", "persists_label_fraction"]
     return layers[columns].sort_values("layer").reset_index(drop=True)
 
 
@@ -69,9 +71,10 @@ def transitions(table: pd.DataFrame, layer: int | None = None) -> pd.DataFrame:
     return grid.reindex(index=order, columns=order).fillna(0).astype(int)
 
 
-def persistence_by_class(table: pd.DataFrame) -> pd.DataFrame:
+def label_kept_by_class(table: pd.DataFrame) -> pd.DataFrame:
     """Per attention label held by at least one head: ``heads`` with it and ``persist``,
-    how many keep it under global attribution (the diagonal of :func:`transitions`)."""
+    how many keep it under global attribution (the diagonal of :func:`transitions`; the label
+    rule, ``persists_label``)."""
     grid = transitions(table)
     out = pd.DataFrame({"heads": grid.sum(axis=1), "persist": pd.Series(np.diag(grid), index=grid.index)})
     return out[out["heads"] > 0]
@@ -95,3 +98,58 @@ def nearest_heads(distances: pd.DataFrame, count: int) -> dict[tuple[int, int], 
             (head_name(int(r.layer_b), int(r.head_b)), float(r.js)) for r in part.head(count).itertuples()
         ]
     return out
+
+
+def persistence_by_class(table: pd.DataFrame, view: str) -> pd.DataFrame:
+    """Per pattern class (index, :data:`~bertstory.findings.persistence.PATTERN_CLASSES` order),
+    summed over layers from the ``persistence`` table for ``view``: ``heads`` with the pattern,
+    ``persist`` and ``specific`` (how many of them persist, and persist specifically)."""
+    part = table[table["view"] == view]
+    sums = part.groupby("class", sort=False)[["n_heads_with_pattern", "n_persist", "n_persist_specific"]].sum()
+    sums.columns = ["heads", "persist", "specific"]
+    return sums.reindex(list(PATTERN_CLASSES)).fillna(0).astype(int)
+
+
+def patterned_heads(heads: pd.DataFrame, view: str) -> pd.DataFrame:
+    """The heads that have a pattern, in head order: ``layer``, ``head``, ``pattern``, and for
+    ``view`` the enrichment ``E``, ``E_lo``, ``E_hi`` and specificity ``S``, ``S_lo``, ``S_hi`` of
+    the head's pattern class, ``persists`` and ``specific``."""
+    part = heads[heads["pattern"] != NO_PATTERN].sort_values(["layer", "head"])
+    rows = []
+    for row in part.itertuples(index=False):
+        row = row._asdict()
+        c = label_column(row["pattern"])
+        rows.append({
+            "layer": int(row["layer"]), "head": int(row["head"]), "pattern": row["pattern"],
+            **{key: float(row[f"{name}_{c}_{view}{suffix}"])
+               for key, name, suffix in (("E", "enrichment", ""), ("E_lo", "enrichment", "_lo"),
+                                         ("E_hi", "enrichment", "_hi"), ("S", "specific", ""),
+                                         ("S_lo", "specific", "_lo"), ("S_hi", "specific", "_hi"))},
+            "persists": bool(row[f"persists_{view}"]), "specific": bool(row[f"persists_specific_{view}"]),
+        })
+    columns = ["layer", "head", "pattern", "E", "E_lo", "E_hi", "S", "S_lo", "S_hi", "persists", "specific"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def enrichment_scatter(heads: pd.DataFrame, name: str, view: str) -> pd.DataFrame:
+    """Every head's enrichment on class ``name`` (a pattern class, e.g. ``prev``) under
+    attention (``x``) and under ``view`` (``y``, with ``y_lo``, ``y_hi``), its ``layer`` and
+    whether ``name`` is its pattern (``has_pattern``)."""
+    c = label_column(name)
+    return pd.DataFrame({
+        "layer": heads["layer"].astype(int), "head": heads["head"].astype(int),
+        "x": heads[f"enrichment_{c}_attention"], "y": heads[f"enrichment_{c}_{view}"],
+        "y_lo": heads[f"enrichment_{c}_{view}_lo"], "y_hi": heads[f"enrichment_{c}_{view}_hi"],
+        "has_pattern": heads["pattern"] == name,
+    }).reset_index(drop=True)
+
+
+def spearman_curves(table: pd.DataFrame, view: str) -> pd.DataFrame:
+    """Long table ``layer, class, rho, lo, hi`` from the ``persistence`` table: per layer and
+    pattern class, the Spearman correlation across the layer's heads of attention mass with
+    ``view`` mass, and its bootstrap 95% interval."""
+    part = table[table["view"] == view]
+    part = part.assign(order=part["class"].map(PATTERN_CLASSES.index)).sort_values(["order", "layer"])
+    return (part[["layer", "class", "spearman_mass", "spearman_lo", "spearman_hi"]]
+            .rename(columns={"spearman_mass": "rho", "spearman_lo": "lo", "spearman_hi": "hi"})
+            .reset_index(drop=True))

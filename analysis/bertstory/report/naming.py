@@ -2,8 +2,8 @@
 numbered from 1, heads named ``L3-H7``.
 
 The views (:data:`bertstory.views.VIEWS`), view pairs (``PAIR_NAMES``), mass classes
-(``MASS_CLASSES``) and labels (``LABELS``) themselves are defined in :mod:`bertstory.views` and
-:mod:`bertstory.findings`; this module only gives them titles.
+(``MASS_CLASSES``), labels (``LABELS``) and pattern classes (``PATTERN_CLASSES``) themselves are
+defined in :mod:`bertstory.views` and :mod:`bertstory.findings`; this module only gives them titles.
 """
 
 from __future__ import annotations
@@ -28,6 +28,16 @@ CLASS_TITLES = {
     "prev": "previous",
     "next": "next",
 }
+
+PATTERN_TITLES = {
+    "CLS": "[CLS]",
+    "SEP": "[SEP]",
+    "punct": "punctuation",
+    "self": "self",
+    "prev": "previous-token",
+    "next": "next-token",
+}
+"""A head's pattern (``PATTERN_CLASSES``) as sentences name it: "previous-token patterns"."""
 
 
 def head_name(layer: int, head: int) -> str:

@@ -14,8 +14,11 @@ from pathlib import Path
 import jinja2
 
 from bertstory import __version__
+from bertstory.findings import FindingsConfig
+from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.findings.patterns import MASS_CLASSES
-from bertstory.findings.tables import PAIR_NAMES
+from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
+from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
@@ -23,7 +26,15 @@ from bertstory.report import context, frames, markdown, story
 from bertstory.report.figures.page_figures import figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import CLASS_TITLES, PAIR_TITLES, VIEW_TITLES, head_name, layer_name, layer_slug
+from bertstory.report.naming import (
+    CLASS_TITLES,
+    PAIR_TITLES,
+    PATTERN_TITLES,
+    VIEW_TITLES,
+    head_name,
+    layer_name,
+    layer_slug,
+)
 from bertstory.report.project import Layout
 from bertstory.results import RunFolder
 from bertstory.views import VIEWS
@@ -41,17 +52,21 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(num=num, pct=pct)
     env.globals.update(
-        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, MASS_CLASSES=MASS_CLASSES, VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES,
-        CLASS_TITLES=CLASS_TITLES, head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
+        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, MASS_CLASSES=MASS_CLASSES, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
+        VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES, CLASS_TITLES=CLASS_TITLES, PATTERN_TITLES=PATTERN_TITLES,
+        head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
         md_table=markdown.table,
     )
     return env
 
 
 def command_line(run: RunFolder, command: str) -> str:
-    """The ``bertstory <command>`` line that reproduces this run's settings (the options of
-    :class:`~bertstory.pipeline.settings.AnalyzeSettings` that ``run.json`` records)."""
-    words = ["bertstory", command, *reproduce_words(AnalyzeSettings, dataclasses.asdict(run.record.settings))]
+    """The ``bertstory <command>`` line (``analyze`` or ``build-site``) that reproduces this run:
+    the options of :class:`~bertstory.pipeline.settings.AnalyzeSettings` that ``run.json``
+    records, then the findings settings of ``findings.json`` that differ from their defaults."""
+    findings = {key: value for key, value in run.summary().get("config", {}).items() if key not in NOT_IN_PIPELINE}
+    words = ["bertstory", command, *reproduce_words(AnalyzeSettings, dataclasses.asdict(run.record.settings)),
+             *reproduce_words(FindingsConfig, findings)]
     return shlex.join(words)
 
 
@@ -65,6 +80,7 @@ class PageWriter:
         self.figures = {f.stem: f for f in figures}
         self.env = environment()
         self.heads = run.table("heads").sort_values(["layer", "head"]).reset_index(drop=True)
+        self.config = run.summary()["config"]
 
     def _write(self, template: str, relative: str, **values) -> Path:
         path = self.layout.generated / relative
@@ -78,12 +94,14 @@ class PageWriter:
             "overview.md.j2", "index.md",
             summary=context.run_summary(self.run),
             findings=story.key_findings(self.run),
-            headline=[s for s in ("fig2_js_by_layer", "fig1_js_heatmaps", "fig5_mixing") if s in self.figures],
+            headline=[s for s in ("fig2_js_by_layer", "fig1_js_heatmaps", "fig6_persistence", "fig5_mixing")
+                      if s in self.figures],
         )
 
     def layers(self) -> list[Path]:
         L = self.record.num_layers
-        written = [self._write("layers_index.md.j2", "layers/index.md", rows=context.layer_rows(self.run), L=L)]
+        written = [self._write("layers_index.md.j2", "layers/index.md", rows=context.layer_rows(self.run), L=L,
+                               thresholds=self.config)]
         layers_table = self.run.table("layers")
         mix = frames.mixing(layers_table).set_index("layer")
         roll = frames.rollout(self.run.table("rollout")).pivot(index="layer", columns="method", values="js")
@@ -91,13 +109,16 @@ class PageWriter:
         for layer in range(1, L + 1):
             part = self.heads[self.heads["layer"] == layer]
             ranked = part.sort_values(["js_attention_global", "head"])
+            patterned = part[part["pattern"] != NO_PATTERN]
             written.append(self._write(
                 "layer.md.j2", f"layers/{layer_slug(layer)}.md",
                 layer=layer, L=L, page_figures=figures_for("layer"),
                 heads=[context.head_row(r) for _, r in part.iterrows()],
                 summary=summary.loc[layer], mix=mix.loc[layer], rollout=roll.loc[layer],
                 most=context.head_row(ranked.iloc[-1]), least=context.head_row(ranked.iloc[0]),
-                changed=[context.head_row(r) for _, r in part[~part["persists"].astype(bool)].iterrows()],
+                counts=context.layer_persistence(part),
+                persisting=[context.head_row(r) for _, r in patterned[patterned["persists_global"]].iterrows()],
+                vanishing=[context.head_row(r) for _, r in patterned[~patterned["persists_global"]].iterrows()],
             ))
         return written
 
@@ -111,20 +132,35 @@ class PageWriter:
             head = context.head_row(row)
             written.append(self._write(
                 "head.md.j2", f"heads/{head['name']}.md",
-                h=head, nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
+                h=head, story=context.pattern_story(row, self.config),
+                nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
                 previous=names[k - 1] if k > 0 else None, next=names[k + 1] if k + 1 < len(names) else None,
             ))
         return written
 
     def patterns(self) -> Path:
         transitions = self.run.table("transitions")
+        table = self.run.table("persistence")
+        example = context.worked_example(self.heads)
+        correlation = story.mass_correlation(self.heads, table)
         return self._write(
             "patterns.md.j2", "patterns.md",
             counts=frames.label_counts(self.heads),
-            persistence=frames.persistence_by_class(transitions),
+            by_class={view: frames.persistence_by_class(table, view) for view in PERSISTENCE_VIEWS},
+            per_layer=[(layer, context.layer_persistence(self.heads[self.heads["layer"] == layer]))
+                       for layer in sorted(self.heads["layer"].unique())],
+            spearman=frames.spearman_curves(table, "global").pivot(index="layer", columns="class"),
+            pattern_classes=list(PATTERN_CLASSES),
+            label_kept=frames.label_kept_by_class(transitions),
             transitions=frames.transitions(transitions),
             layers=frames.layer_summary(self.run.table("layers")),
-            sentences=[story.labels(self.heads), story.persistence(self.heads, transitions)],
+            sentences=[story.patterns_found(self.heads), story.pattern_fates(self.heads, "global"),
+                       story.pattern_fates(self.heads, "local"), *([correlation] if correlation else [])],
+            label_sentences=[story.labels(self.heads), story.label_persistence(self.heads, transitions)],
+            example=None if example is None else {
+                "name": head_name(int(example["layer"]), int(example["head"])),
+                "story": context.pattern_story(example, self.config),
+            },
             thresholds=context.thresholds(self.run),
         )
 
@@ -159,6 +195,7 @@ class PageWriter:
             analyze=command_line(self.run, "analyze"), build_site=command_line(self.run, "build-site"),
             settings_json=json.dumps(dataclasses.asdict(self.record.settings), indent=2),
             findings_json=json.dumps(self.run.summary().get("config", {}), indent=2),
+            thresholds=context.thresholds(self.run),
             versions={
                 "bertstory (analysis)": self.record.bertstory_version,
                 "bertstory (report)": __version__,

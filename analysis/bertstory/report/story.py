@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import head_name, label_order
+from bertstory.report.naming import PATTERN_TITLES, VIEW_TITLES, head_name, label_order
 from bertstory.results import RunFolder
 
 
@@ -72,14 +73,106 @@ def extremes(heads: pd.DataFrame) -> str:
     )
 
 
-def persistence(heads: pd.DataFrame, transitions: pd.DataFrame) -> str:
-    """How many heads keep their attention label under global attribution, overall and per label."""
-    kept = int(heads["persists"].sum())
-    by_class = frames.persistence_by_class(transitions)
+def label_persistence(heads: pd.DataFrame, transitions: pd.DataFrame) -> str:
+    """The label rule's view: how many heads keep their attention label under global
+    attribution, overall and per label (``persists_label``, the ``transitions`` table)."""
+    kept = int(heads["persists_label"].sum())
+    by_class = frames.label_kept_by_class(transitions)
     parts = [f"{label} {int(r.persist)}/{int(r.heads)}" for label, r in by_class.iterrows()]
     return (
-        f"{kept} of {len(heads)} heads ({pct(kept / len(heads))}) keep their attention pattern under global "
-        f"attribution (by attention label: {', '.join(parts)})."
+        f"By the label rule alone, {kept} of {len(heads)} heads ({pct(kept / len(heads))}) keep their attention "
+        f"label under global attribution (by attention label: {', '.join(parts)})."
+    )
+
+
+def _times(value: float) -> str:
+    """An enrichment or specificity: ``3.10×``."""
+    return f"{num(value, 2)}×"
+
+
+def _bounds(lo: float, hi: float) -> str:
+    return f"[{num(lo, 2)}, {num(hi, 2)}]"
+
+
+def _evidence(group: pd.DataFrame) -> str:
+    """The enrichment of a group of heads' pattern in one view (rows of
+    :func:`~bertstory.report.frames.patterned_heads`): the head and its interval for one head,
+    the median and the span of the intervals for several."""
+    if len(group) == 1:
+        row = group.iloc[0]
+        return (f"{_head_link(int(row['layer']), int(row['head']))}: enrichment {_times(row['E'])}, "
+                f"95% interval {_bounds(row['E_lo'], row['E_hi'])}")
+    return (f"enrichment median {_times(group['E'].median())}, 95% intervals within "
+            f"{_bounds(group['E_lo'].min(), group['E_hi'].max())}")
+
+
+def patterns_found(heads: pd.DataFrame) -> str:
+    """How many heads have a pattern under attention, by class, and how many of the patterns
+    are found by enrichment rather than by the label."""
+    found = heads[heads["pattern"] != NO_PATTERN]
+    if found.empty:
+        return (f"None of the {len(heads)} heads has a pattern under attention: no class label, and no class "
+                "enriched enough over chance and over its layer's heads.")
+    counts = found["pattern"].value_counts()
+    listed = ", ".join(f"{PATTERN_TITLES[c]} {int(counts[c])}" for c in PATTERN_CLASSES if c in counts)
+    text = f"{len(found)} of {len(heads)} heads have a pattern under attention ({listed})"
+    by_enrichment = int((found["label_attention"] != found["pattern"]).sum())
+    if by_enrichment:
+        text += (f"; {by_enrichment} of them {'is' if by_enrichment == 1 else 'are'} labelled broad or mixed and "
+                 "found by enrichment")
+    return text + "."
+
+
+def pattern_fates(heads: pd.DataFrame, view: str) -> str:
+    """Per pattern class, in how many of its heads the pattern persists into ``view`` (local or
+    global attribution), how many of those specifically, and in how many it vanishes, with the
+    enrichment in ``view`` of each group."""
+    found = frames.patterned_heads(heads, view)
+    title = VIEW_TITLES[view]
+    if found.empty:
+        return f"No head has a pattern under attention, so none persists into {title}."
+    parts = []
+    for name in PATTERN_CLASSES:
+        group = found[found["pattern"] == name]
+        if group.empty:
+            continue
+        kept, lost = group[group["persists"]], group[~group["persists"]]
+        n = len(group)
+        heads_word = "head" if n == 1 else "heads"
+        if len(kept):
+            specific = int(kept["specific"].sum())
+            how = (("specifically" if specific else "not specifically") if len(kept) == 1
+                   else f"{specific} of them specifically")
+            text = (f"{PATTERN_TITLES[name]} patterns persist into {title} in {len(kept)} of {n} {heads_word} "
+                    f"({how}; {_evidence(kept)})")
+            if len(lost):
+                text += f" and vanish in {len(lost)} ({_evidence(lost)})"
+        else:
+            text = f"{PATTERN_TITLES[name]} patterns vanish under {title} in {n} of {n} {heads_word} ({_evidence(lost)})"
+        parts.append(text)
+    sentence = "; ".join(parts) + "."
+    return sentence[0].upper() + sentence[1:]
+
+
+def mass_correlation(heads: pd.DataFrame, table: pd.DataFrame) -> str | None:
+    """For the most common pattern class: the range over layers of the across-heads Spearman
+    correlation of attention mass with global-attribution mass, and in how many layers its
+    95% interval excludes 0; ``None`` when no head has a pattern or the correlation is undefined."""
+    counts = heads.loc[heads["pattern"] != NO_PATTERN, "pattern"].value_counts()
+    if counts.empty:
+        return None
+    name = max(counts.index, key=lambda c: (counts[c], -PATTERN_CLASSES.index(c)))
+    curve = frames.spearman_curves(table, "global")
+    curve = curve[(curve["class"] == name) & curve["rho"].notna()]
+    if curve.empty:
+        return None
+    low, high = curve.loc[curve["rho"].idxmin()], curve.loc[curve["rho"].idxmax()]
+    excludes = int(((curve["lo"] > 0) | (curve["hi"] < 0)).sum())
+    return (
+        f"Across the heads of a layer, attention mass and global-attribution mass on the {PATTERN_TITLES[name]} "
+        f"class correlate with Spearman ρ from {num(low['rho'])} (layer {int(low['layer'])}) to "
+        f"{num(high['rho'])} (layer {int(high['layer'])}); the 95% interval excludes 0 in {excludes} of "
+        f"{len(curve)} layers."
     )
 
 
@@ -153,10 +246,14 @@ def key_findings(run: RunFolder) -> list[str]:
         parting(run.table("layers")),
         extremes(heads),
         labels(heads),
-        persistence(heads, run.table("transitions")),
-        mixing(run.table("layers")),
-        rollout(run.table("rollout")),
+        patterns_found(heads),
+        pattern_fates(heads, "global"),
+        pattern_fates(heads, "local"),
     ]
+    correlation = mass_correlation(heads, run.table("persistence"))
+    if correlation is not None:
+        found.append(correlation)
+    found += [mixing(run.table("layers")), rollout(run.table("rollout"))]
     errors = run.optional_table(ESTIMATOR_TABLE)
     if errors is not None:
         found.append(estimator(errors, run.record.settings.probes))

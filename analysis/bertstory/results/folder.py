@@ -1,6 +1,7 @@
 """One run folder ``<out>/<run_id>/`` (``docs/results.md``): the only code that knows its layout.
 
-``analyze`` writes it, ``findings`` reads its maps and writes its tables, the report reads its
+``analyze`` writes it, ``findings`` reduces its statistics (written by ``analyze`` beside each
+map, or by ``findings`` from the maps of an older run) into its tables, the report reads its
 tables; all of them go through :class:`RunFolder`. Files are written atomically
 (:mod:`bertstory.results.files`), so an interrupted run leaves whole files only, and every
 unreadable file is reported as a one-line :class:`~bertstory.errors.BertstoryError` that names
@@ -11,6 +12,8 @@ Layout::
     run.json             RunRecord (typed, bertstory.results.record)
     inputs.jsonl         one analysed input per line: id, text, text_pair, tokens
     maps/<id>.npz        float32 attention/local/global (L, H, n, n), contribution (L, n, n), tokens
+    stats/<id>.npz       the input's sufficient statistics (bertstory.findings.statistics), its tokens and
+                         their format number; every table is reduced from these, never from the maps
     tables/<name>.csv    the findings tables, also as <name>.parquet
     tables/findings.json the findings summary; written last, so its absence means tables are incomplete
     estimator/           a run folder of its own: exact maps of the inputs the probe estimator is checked on
@@ -35,6 +38,8 @@ from bertstory.views import MAP_NAMES, VIEWS
 _RUN_JSON = "run.json"
 _INPUTS = "inputs.jsonl"
 _MAPS = "maps"
+_STATS = "stats"
+_FORMAT = "format"
 _TABLES = "tables"
 _SUMMARY = "findings.json"
 _ESTIMATOR = "estimator"
@@ -178,23 +183,15 @@ class RunFolder:
             if array.shape != shape:
                 raise BertstoryError(f"{name}: {key} has shape {array.shape}, expected {shape} "
                                      f"(L={record.num_layers}, H={record.num_heads}, n={len(tokens)} tokens)")
-            out[key] = _checked_rows(array, f"{name}: {key}") if normalise else array
+            out[key] = normalise_map(array, f"{name}: {key}") if normalise else array
         out["tokens"] = tokens
         return out
 
-    def map_stamps(self, input_ids: Iterable[str]) -> list[list]:
-        """``[id, size, modification time in ns]`` of each input's map file, in order."""
-        out = []
-        for input_id in input_ids:
-            stat = self._map_path(input_id).stat()
-            out.append([input_id, stat.st_size, stat.st_mtime_ns])
-        return out
-
     def analysed_ids(self) -> tuple[list[str], list[str]]:
-        """``(ids with maps, ids without)`` in ``inputs.jsonl`` order (an interrupted run lacks
-        some maps); without ``inputs.jsonl``, every map sorted by name. Raises when no input
-        has maps."""
-        available = self.map_ids()
+        """``(ids with maps or statistics, ids with neither)`` in ``inputs.jsonl`` order (an
+        interrupted run lacks some); without ``inputs.jsonl``, every such id sorted by name.
+        Raises when no input has either."""
+        available = self.map_ids() | self.stats_ids()
         if (self.path / _INPUTS).is_file():
             listed = list(self.inputs["id"])
             ids = [i for i in listed if i in available]
@@ -202,8 +199,75 @@ class RunFolder:
         else:
             ids, missing = sorted(available), []
         if not ids:
-            raise BertstoryError(f"no maps in {self.path / _MAPS}; run `bertstory analyze` to compute them")
+            raise BertstoryError(f"no maps or statistics in {self.path}; run `bertstory analyze` to compute them")
         return ids, missing
+
+    # ---- stats/ ---------------------------------------------------------------------------
+
+    def _stats_path(self, input_id: str) -> Path:
+        return self.path / _STATS / f"{input_id}.npz"
+
+    def stats_ids(self) -> set[str]:
+        """Ids of the inputs that have a statistics file (current or not)."""
+        return {p.stem for p in (self.path / _STATS).glob("*.npz")}
+
+    def save_stats(self, input_id: str, statistics: dict[str, np.ndarray], tokens: list[str], version: int) -> None:
+        """``stats/<id>.npz``: the arrays of ``statistics``, the input's ``tokens`` and ``format``,
+        the statistics' format number ``version`` (bytes that depend only on the data)."""
+        reserved = {"tokens", _FORMAT} & set(statistics)
+        if reserved:
+            raise ValueError(f"statistics may not be named {sorted(reserved)}")
+        arrays = {**statistics, "tokens": np.array(tokens), _FORMAT: np.array(version, dtype=np.int64)}
+        atomic_write_bytes(self._stats_path(input_id), npz_bytes(arrays))
+
+    def has_stats(self, input_id: str, version: int, tokens: list[str] | None = None) -> bool:
+        """True when the input's statistics file loads, has format ``version``, holds ``tokens``
+        (when given) and is not older than the input's map file: statistics written before their
+        map was rewritten are stale."""
+        path = self._stats_path(input_id)
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                if int(archive[_FORMAT]) != version:
+                    return False
+                if tokens is not None and list(archive["tokens"]) != list(tokens):
+                    return False
+            written = path.stat().st_mtime_ns
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError):
+            return False
+        try:
+            return self._map_path(input_id).stat().st_mtime_ns <= written
+        except FileNotFoundError:
+            return True  # statistics kept without their map
+
+    def load_stats(self, input_id: str, version: int) -> dict[str, Any]:
+        """One input's statistics arrays as written, ``tokens`` as a list of str; an error when
+        the file is unreadable or has another format than ``version``."""
+        path = self._stats_path(input_id)
+        fix = (f"delete it and rerun `bertstory findings {self.path}`, which recomputes it from the input's map "
+               "(or `bertstory analyze` when the map is gone too)")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+            raise BertstoryError(f"{path} is unreadable ({_reason(error)}); {fix}") from None
+        found = arrays.pop(_FORMAT, None)
+        if found is None or found.shape != () or int(found) != version:
+            raise BertstoryError(f"{path} holds statistics of format {None if found is None else found.tolist()}, "
+                                 f"this bertstory reads format {version}; {fix}")
+        if "tokens" not in arrays:
+            raise BertstoryError(f"{path} lacks array 'tokens'; {fix}")
+        arrays["tokens"] = [str(t) for t in arrays["tokens"].tolist()]
+        return arrays
+
+    def stats_stamps(self, input_ids: Iterable[str]) -> list[list]:
+        """``[id, size, modification time in ns]`` of each input's statistics file, in order."""
+        out = []
+        for input_id in input_ids:
+            stat = self._stats_path(input_id).stat()
+            out.append([input_id, stat.st_size, stat.st_mtime_ns])
+        return out
+
+    # ---- estimator/ -----------------------------------------------------------------------
 
     def estimator_cache(self) -> RunFolder:
         """The folder of exact maps the probe estimator's accuracy is measured against."""
@@ -319,9 +383,11 @@ class RunFolder:
         return inputs, tuple(listed.loc[~covered, "id"])
 
 
-def _checked_rows(array: np.ndarray, name: str) -> np.ndarray:
+def normalise_map(array: np.ndarray, name: str) -> np.ndarray:
     """``array`` in float64 with each row (last axis) divided by its sum, after checking that
-    values are finite and non-negative (tiny float noise below zero is clipped) and every row has mass."""
+    values are finite and non-negative (tiny float noise below zero is clipped) and every row has
+    mass; ``name`` (file and map) starts the error message otherwise. What the findings compute
+    with, from a map file (:meth:`RunFolder.load_maps` with ``normalise=True``) or in memory."""
     array = np.asarray(array, dtype=np.float64)
     if not np.all(np.isfinite(array)) or array.min(initial=0.0) < -1e-6:
         raise BertstoryError(f"{name} holds negative or non-finite values")

@@ -33,7 +33,9 @@ class RunSettings:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The analysed model: where it came from, the weights' identity and its shape."""
+    """The analysed model: where it came from, the weights' identity and its shape; ``causal``
+    when a query row sees only the keys up to itself (a decoder), which the findings' class
+    masses, entropies and positional profiles respect."""
 
     name_or_path: str
     revision: str
@@ -42,6 +44,7 @@ class ModelInfo:
     num_heads: int
     hidden_size: int | None = None
     max_positions: int | None = None
+    causal: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class RunRecord:
         for key in ("num_layers", "num_heads"):
             if not isinstance(getattr(record.model, key), int) or getattr(record.model, key) < 1:
                 raise ValueError(f"model.{key} must be a positive integer")
+        if not isinstance(record.model.causal, bool):
+            raise ValueError("model.causal must be true or false")
         return record
 
     def replace(self, **changes: Any) -> RunRecord:

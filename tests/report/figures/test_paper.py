@@ -1,6 +1,8 @@
 """Every registered paper figure draws, deterministically, from a synthetic run."""
 
+import matplotlib.pyplot as plt
 import pytest
+from matplotlib.collections import PathCollection
 
 from bertstory.report import style
 from bertstory.report.figures.paper import FIGURES, applicable
@@ -26,3 +28,31 @@ def test_every_figure_names_tables_the_run_has(synthetic_run):
     run = RunFolder(synthetic_run)
     for spec in FIGURES.values():
         assert spec.tables and all(run.has_table(name) for name in spec.tables), spec.stem
+
+
+def test_persistence_figure_has_a_panel_and_a_curve_per_pattern_class(synthetic_run):
+    run = RunFolder(synthetic_run)
+    heads, table = run.table("heads"), run.table("persistence")
+    fig = FIGURES["fig6_persistence"].draw(run)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    names = {"CLS": "[CLS]", "SEP": "[SEP]", "punct": "punctuation", "self": "self", "prev": "previous-token",
+             "next": "next-token"}
+    expected = []
+    for name, title in names.items():
+        has = heads[heads["pattern"] == name]
+        expected.append(f"{title}: {int(has['persists_global'].sum())} of {len(has)} persist")
+    assert titles == expected
+    scatters = [ax for ax in fig.axes if ax.get_title()]
+    assert all(ax.get_xscale() == "log" and ax.get_yscale() == "log" for ax in scatters)
+    curves = [ax for ax in fig.axes if not ax.get_title() and ax.get_xlabel() == "layer"]
+    assert len(curves) == len(names)
+    prev_curve = curves[list(names).index("prev")].lines[0]
+    rows = table[(table["view"] == "global") & (table["class"] == "prev")].sort_values("layer")
+    assert list(prev_curve.get_ydata()) == list(rows["spearman_mass"])
+    # the planted previous-token head L1-H1 is drawn large at its (attention, global) enrichment
+    prev_panel = scatters[list(names).index("prev")]
+    large = [c for c in prev_panel.collections if isinstance(c, PathCollection) and c.get_sizes()[0] == 30]
+    (point,) = large[0].get_offsets()
+    head = heads[(heads["layer"] == 1) & (heads["head"] == 1)].iloc[0]
+    assert list(point) == [head["enrichment_prev_attention"], head["enrichment_prev_global"]]
+    plt.close(fig)

@@ -6,12 +6,15 @@ import click
 
 from bertstory.commands.click_options import from_options, options_from
 from bertstory.commands.echo import echo_summary, log_to_stderr
+from bertstory.findings import FindingsConfig
+from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.pipeline.analyze import run_analyze
 from bertstory.pipeline.settings import AnalyzeSettings
 
 
 @click.command()
 @options_from(AnalyzeSettings)
+@options_from(FindingsConfig, exclude=NOT_IN_PIPELINE)
 def analyze(**values) -> None:
     """Compute the maps of every head and layer over a corpus.
 
@@ -22,6 +25,8 @@ def analyze(**values) -> None:
       bertstory analyze --model bert-base-uncased --estimator exact --device cuda
 
     Rerunning the same command resumes: finished inputs are skipped. The findings
-    tables (bertstory findings) are written at the end.
+    tables (bertstory findings) are written at the end, with the label, pattern and
+    persistence thresholds given here (the bootstrap is seeded by --seed).
     """
-    echo_summary(run_analyze(from_options(AnalyzeSettings, values), log=log_to_stderr))
+    echo_summary(run_analyze(from_options(AnalyzeSettings, values),
+                             from_options(FindingsConfig, values, exclude=NOT_IN_PIPELINE), log=log_to_stderr))

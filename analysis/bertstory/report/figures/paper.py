@@ -1,4 +1,4 @@
-"""Draw the paper figures of a run (figures 1–5, 7, 8) as PNG and PDF."""
+"""Draw the paper figures of a run (figures 1–8; figure 8 with the probe estimator only) as PNG and PDF."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames, style
-from bertstory.report.figures import disagreement, estimator, head_clusters, labels, mixing
+from bertstory.report.figures import disagreement, estimator, head_clusters, labels, mixing, persistence
 from bertstory.results import RunFolder
 
 
@@ -53,14 +53,15 @@ FIGURES: dict[str, PaperFigure] = {
         ),
         PaperFigure(
             "fig4a_labels", "Pattern labels per view",
-            "Each head's pattern label under attention, local and global attribution (rule on the Method page).",
+            "Each head's label under attention, local and global attribution (rule on the Method page).",
             ("heads",),
             lambda run: labels.label_grids(run.table("heads")),
         ),
         PaperFigure(
-            "fig4b_transitions", "Which patterns survive",
+            "fig4b_transitions", "Labels under attention and global attribution",
             "Heads counted by their label under attention (rows) and under global attribution (columns); "
-            "the diagonal holds the heads whose pattern persists.",
+            "the diagonal holds the heads whose label is unchanged (the label rule, which mixing defeats: "
+            "figure 6 judges persistence against chance and the layer's heads).",
             ("transitions",),
             lambda run: labels.transition_heatmap(run.table("transitions")),
         ),
@@ -71,6 +72,18 @@ FIGURES: dict[str, PaperFigure] = {
             "rollout and of raw head-averaged attention with token contribution per layer.",
             ("layers", "rollout"),
             lambda run: mixing.mixing(frames.mixing(run.table("layers")), frames.rollout(run.table("rollout"))),
+        ),
+        PaperFigure(
+            "fig6_persistence", "Which patterns persist",
+            "(a) For each pattern class, every head's enrichment on the class (× chance, log axes) under attention "
+            "against its enrichment under global attribution, coloured by layer; large edged points are the heads "
+            "whose pattern is that class, with the 95% interval of their global enrichment (dashed: chance; dotted: "
+            "the persistence threshold; panel titles: heads whose pattern persists). (b) Per layer, the Spearman "
+            "correlation across the layer's heads of attention mass with global-attribution mass on each class, "
+            "with its bootstrap 95% interval.",
+            ("heads", "persistence"),
+            lambda run: persistence.persistence(run.table("heads"), run.table("persistence"),
+                                                run.summary()["config"]["persist_enrichment"]),
         ),
         PaperFigure(
             "fig7_head_embedding", "Head clustering",
