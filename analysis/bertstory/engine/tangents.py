@@ -12,11 +12,12 @@ Frobenius norm ``‖J‖²_F`` of the Jacobian block of token ``i``:
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 
 Estimator = Literal["exact", "probes"]
+ESTIMATORS: tuple[str, ...] = get_args(Estimator)
 
 
 def probe_generator(seed: int, input_id: str) -> torch.Generator:
