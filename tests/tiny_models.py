@@ -80,7 +80,7 @@ def tiny_config(family: str, vocab_size: int):
         return ModernBertConfig(hidden_size=16, num_hidden_layers=LAYERS, num_attention_heads=HEADS,
                                 intermediate_size=32, max_position_embeddings=64, global_attn_every_n_layers=2,
                                 local_attention=8, pad_token_id=0, bos_token_id=1, eos_token_id=2,
-                                cls_token_id=1, sep_token_id=2, **common)
+                                cls_token_id=1, sep_token_id=2, initializer_range=0.2, **common)
     if family == "gpt2":
         return GPT2Config(n_embd=16, n_layer=LAYERS, n_head=HEADS, n_positions=64, bos_token_id=0, eos_token_id=0,
                           **common)

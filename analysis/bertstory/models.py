@@ -1,8 +1,8 @@
 """Loading the encoder to analyse: the embedded default, a local folder or a hub name.
 
-Only BERT-style post-LayerNorm encoders are supported (see
-:data:`bertstory.engine.architecture.SUPPORTED_FAMILIES`); everything else is refused
-with a one-line :class:`~bertstory.errors.BertstoryError`.
+Only the families the engine knows are supported (see
+:data:`bertstory.engine.SUPPORTED_FAMILIES`); everything else is refused with a one-line
+:class:`~bertstory.errors.BertstoryError`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 from transformers import utils as transformers_utils
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from bertstory.engine.architecture import Architecture, architecture_for
+from bertstory.engine import Family, family_for
 from bertstory.errors import BertstoryError
 
 DEFAULT_MODEL = "embedded"
@@ -37,7 +37,7 @@ class LoadedModel:
     name_or_path: str
     model: PreTrainedModel
     tokenizer: PreTrainedTokenizerBase
-    architecture: Architecture
+    architecture: Family
     revision: str
     device: torch.device
 
@@ -87,7 +87,7 @@ def load_model(name_or_path: str, device: str = "auto", dtype: torch.dtype = tor
         config = AutoConfig.from_pretrained(source)
     except (OSError, ValueError) as error:
         raise BertstoryError(f"cannot load model {name_or_path!r}: {_first_line(error)}") from error
-    architecture = architecture_for(config)
+    architecture = family_for(config)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModel.from_pretrained(source, attn_implementation="eager")

@@ -90,7 +90,7 @@ def compute_maps(
         seed, input_id: seed the probe directions (same seed and id, same numbers).
     """
     family = family_for(model.config)
-    _check_ready(model, estimator)
+    _check_ready(model, estimator, probes)
     forward = capture_forward(model, family, features)
     embeddings = forward.embeddings
     n, d = embeddings.shape
@@ -120,9 +120,11 @@ def compute_maps(
     )
 
 
-def _check_ready(model: nn.Module, estimator: str) -> None:
+def _check_ready(model: nn.Module, estimator: str, probes: int) -> None:
     if estimator not in ESTIMATORS:
         raise BertstoryError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
+    if estimator == "probes" and probes < 1:
+        raise BertstoryError(f"the probes estimator needs at least 1 probe per token, got {probes}")
     implementation = getattr(model.config, "_attn_implementation", None)
     if implementation != "eager":
         raise BertstoryError(
