@@ -38,7 +38,7 @@ from transformers import (
 )
 
 ENCODERS = ("bert", "roberta", "electra", "distilbert", "albert", "deberta-v2", "mpnet", "modernbert")
-DECODERS = ("gpt2", "gpt-neox", "llama", "qwen2", "mistral")
+DECODERS = ("gpt2", "gpt_neox", "llama", "qwen2", "mistral")
 FAMILIES = ENCODERS + DECODERS
 GROUPED_QUERY = ("llama", "qwen2", "mistral")
 """Families built with fewer key/value heads than query heads."""
@@ -84,7 +84,7 @@ def tiny_config(family: str, vocab_size: int):
     if family == "gpt2":
         return GPT2Config(n_embd=16, n_layer=LAYERS, n_head=HEADS, n_positions=64, bos_token_id=0, eos_token_id=0,
                           **common)
-    if family == "gpt-neox":
+    if family == "gpt_neox":
         return GPTNeoXConfig(hidden_size=16, num_hidden_layers=LAYERS, num_attention_heads=HEADS,
                              intermediate_size=32, max_position_embeddings=64, rotary_pct=0.5,
                              use_parallel_residual=True, **common)
@@ -100,7 +100,7 @@ def tiny_config(family: str, vocab_size: int):
 _MODEL_CLASS = {
     "bert": BertModel, "roberta": RobertaModel, "electra": ElectraModel, "distilbert": DistilBertModel,
     "albert": AlbertModel, "deberta-v2": DebertaV2Model, "mpnet": MPNetModel, "modernbert": ModernBertModel,
-    "gpt2": GPT2Model, "gpt-neox": GPTNeoXModel, "llama": LlamaModel, "qwen2": Qwen2Model, "mistral": MistralModel,
+    "gpt2": GPT2Model, "gpt_neox": GPTNeoXModel, "llama": LlamaModel, "qwen2": Qwen2Model, "mistral": MistralModel,
 }
 
 

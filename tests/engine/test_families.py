@@ -47,7 +47,7 @@ def test_max_tokens_leaves_out_offset_positions():
     assert family_for(roberta).max_tokens(roberta) == 512
     mpnet = tiny_config("mpnet", 100)
     assert family_for(mpnet).max_tokens(mpnet) == mpnet.max_position_embeddings - 2
-    for rotary in ("llama", "gpt-neox", "modernbert"):
+    for rotary in ("llama", "gpt_neox", "modernbert"):
         config = tiny_config(rotary, 100)
         assert family_for(config).max_tokens(config) == config.max_position_embeddings
 

@@ -10,7 +10,7 @@ from bertstory.errors import BertstoryError
 from tiny_models import FAMILIES, HEADS, LAYERS
 from engine.helpers import tiny_float64
 
-FINAL_NORM = {"gpt2": "ln_f", "gpt-neox": "final_layer_norm", "llama": "norm", "qwen2": "norm", "mistral": "norm",
+FINAL_NORM = {"gpt2": "ln_f", "gpt_neox": "final_layer_norm", "llama": "norm", "qwen2": "norm", "mistral": "norm",
               "modernbert": "final_norm"}
 """Families whose ``last_hidden_state`` (and last ``hidden_states``) is after a final norm."""
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bertstory.engine.embedding import Encoded, embedding_output
-from bertstory.engine.maps import compute_maps
+from bertstory.engine import compute_maps
+from bertstory.engine.embedding import Encoded, model_features
 from bertstory.results import RunDirectory, atomic_write_bytes
 
 CHECK_VIEWS = ("local", "global", "contribution")
@@ -48,10 +48,8 @@ def map_errors(estimate: np.ndarray, exact: np.ndarray) -> tuple[float, float]:
 def check_estimator(loaded, run_dir: RunDirectory, inputs: list[tuple[str, Encoded]], args, log) -> pd.DataFrame:
     """Compute the estimator-error table of the run, or reuse it when it already covers
     the same inputs and K values."""
-    layers = loaded.architecture.layers(loaded.model)
-    num_heads = loaded.architecture.num_heads(loaded.model)
     picked = pick_check_inputs(inputs, args.check_inputs)
-    counts = probe_counts(args.probes, layers[0].query.in_features)
+    counts = probe_counts(args.probes, loaded.model.config.hidden_size)
     csv_path = run_dir.tables_dir / "estimator_error.csv"
     if csv_path.exists():
         table = pd.read_csv(csv_path, dtype={"input_id": str})
@@ -59,11 +57,11 @@ def check_estimator(loaded, run_dir: RunDirectory, inputs: list[tuple[str, Encod
             return table
     rows = []
     for input_id, encoded in picked:
-        embeddings = embedding_output(loaded, encoded)
-        exact = _cached_exact(run_dir, input_id, encoded, layers, num_heads, embeddings, args, log)
+        features = model_features(loaded, encoded)
+        exact = _cached_exact(loaded, run_dir, input_id, encoded, features, args, log)
         for k in counts:
             estimate = compute_maps(
-                layers, num_heads, embeddings, estimator="probes", probes=k, seed=args.seed, input_id=input_id
+                loaded.model, features, estimator="probes", probes=k, seed=args.seed, input_id=input_id
             ).as_arrays()
             for view in CHECK_VIEWS:
                 mean_tv, max_abs = map_errors(estimate[view], exact[view])
@@ -76,14 +74,15 @@ def check_estimator(loaded, run_dir: RunDirectory, inputs: list[tuple[str, Encod
     return table
 
 
-def _cached_exact(run_dir, input_id, encoded, layers, num_heads, embeddings, args, log) -> dict[str, np.ndarray]:
+def _cached_exact(loaded, run_dir, input_id, encoded, features, args, log) -> dict[str, np.ndarray]:
     """Exact maps of one input, from ``estimator/maps/<id>.npz`` when already computed."""
     exact_dir = RunDirectory(run_dir.path / "estimator")
-    if exact_dir.has_complete_maps(input_id, encoded.tokens, len(layers), num_heads):
+    num_heads = loaded.architecture.num_heads(loaded.model)
+    if exact_dir.has_complete_maps(input_id, encoded.tokens, loaded.num_layers, num_heads):
         with np.load(exact_dir.map_path(input_id)) as archive:
             return {view: archive[view] for view in CHECK_VIEWS}
     if not args.quiet:
         log(f"estimator check: exact maps of input {input_id} ({len(encoded.tokens)} tokens)")
-    maps = compute_maps(layers, num_heads, embeddings, estimator="exact", seed=args.seed, input_id=input_id)
+    maps = compute_maps(loaded.model, features, estimator="exact", seed=args.seed, input_id=input_id)
     exact_dir.save_maps(input_id, maps.as_arrays(), encoded.tokens)
     return maps.as_arrays()

@@ -24,8 +24,8 @@ from bertstory import __version__
 from bertstory.commands.analyze.args import DEFAULT_MAX_TOKENS, AnalyzeArgs
 from bertstory.commands.analyze.estimator_check import check_estimator
 from bertstory.corpus import CorpusInput, load_corpus, sample
-from bertstory.engine.embedding import Encoded, embedding_output, encode
-from bertstory.engine.maps import compute_maps
+from bertstory.engine import compute_maps
+from bertstory.engine.embedding import Encoded, encode, model_features
 from bertstory.errors import BertstoryError
 from bertstory.findings import write_findings
 from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, LoadedModel, load_model
@@ -134,9 +134,8 @@ def _prepare(loaded: LoadedModel, selected: list[CorpusInput], max_tokens: int) 
 
 def _compute_missing(loaded: LoadedModel, run_dir: RunDirectory, prepared: list[PreparedInput], args: AnalyzeArgs, log) -> int:
     """Compute and save the maps of every input without a complete map file; returns how many."""
-    layers = loaded.architecture.layers(loaded.model)
     num_heads = loaded.architecture.num_heads(loaded.model)
-    todo = [p for p in prepared if not run_dir.has_complete_maps(p.item.id, p.encoded.tokens, len(layers), num_heads)]
+    todo = [p for p in prepared if not run_dir.has_complete_maps(p.item.id, p.encoded.tokens, loaded.num_layers, num_heads)]
     if args.verbose and len(todo) < len(prepared):
         log(f"resuming: {len(prepared) - len(todo)} of {len(prepared)} inputs already done")
     show_bar = not (args.quiet or args.verbose) and sys.stderr.isatty()
@@ -146,7 +145,7 @@ def _compute_missing(loaded: LoadedModel, run_dir: RunDirectory, prepared: list[
         for p in todo:
             started = time.perf_counter()
             maps = compute_maps(
-                layers, num_heads, embedding_output(loaded, p.encoded),
+                loaded.model, model_features(loaded, p.encoded),
                 estimator=args.estimator, probes=args.probes, seed=args.seed, input_id=p.item.id,
             )
             run_dir.save_maps(p.item.id, maps.as_arrays(), p.encoded.tokens)
