@@ -41,6 +41,12 @@ def test_deberta_convolution_is_refused_in_one_line():
     assert "\n" not in str(error.value)
 
 
+def test_encoder_configured_as_decoder_is_refused_in_one_line():
+    with pytest.raises(BertstoryError, match="is_decoder") as error:
+        family_for(BertConfig(is_decoder=True))
+    assert "\n" not in str(error.value)
+
+
 def test_max_tokens_leaves_out_offset_positions():
     assert family_for(BertConfig(max_position_embeddings=512)).max_tokens(BertConfig(max_position_embeddings=512)) == 512
     roberta = RobertaConfig(max_position_embeddings=514, pad_token_id=1)

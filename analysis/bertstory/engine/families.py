@@ -65,6 +65,9 @@ class Family:
         output_projection_path: dotted path, inside one layer, to the attention output projection.
         is_causal: decoders: every token sees only itself and the tokens before it.
         takes_token_type_ids: whether the model's forward takes segment ids (``token_type_ids``).
+        position_offset: position ids the embeddings reserve before the first token, per config.
+        layer_calls: L per config: how many times the model runs a layer module.
+        refusal: per config, why this family's engine cannot run it (a one-line message), or ``None``.
         model_type: the ``config.model_type`` this description was made for (set by :func:`family_for`).
     """
 
@@ -144,4 +147,9 @@ def family_for(config) -> Family:
     reason = family.refusal(config)
     if reason is not None:
         raise BertstoryError(reason)
+    if getattr(config, "is_decoder", False) and not family.is_causal:
+        raise BertstoryError(
+            f"this {family.name} model is configured as a causal decoder (is_decoder: true in its config); "
+            f"bertstory analyses {family.name} models as bidirectional encoders: set is_decoder to false"
+        )
     return replace(family, model_type=model_type)
