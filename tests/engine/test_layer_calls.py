@@ -21,7 +21,7 @@ def test_replayed_layers_reproduce_transformers_hidden_states(family):
     forward = capture_forward(case.model, family_for(case.model.config), case.features)
     heads, outputs = run_layers(forward.calls, HEADS, forward.embeddings)
     hidden = [h[0] for h in case.outputs.hidden_states]
-    assert heads.shape[:3] == (LAYERS, HEADS, 11)
+    assert heads.shape[:3] == (LAYERS, 11, HEADS)
     torch.testing.assert_close(forward.embeddings, hidden[0], rtol=0, atol=0)
     torch.testing.assert_close(outputs[:-1], torch.stack(hidden[1:-1]), rtol=0, atol=1e-12)
     last = outputs[-1]

@@ -11,7 +11,8 @@ captured argument is a constant. Head outputs are recorded by a forward pre-hook
 projection while a replay runs (:func:`run_layers`, :func:`layer_heads`).
 
 Shapes: one input of ``n`` tokens, hidden size ``d``; hidden states are (n, d) outside the
-model and (1, n, d) inside; heads are (H, n, d_h), rows = positions.
+model and (1, n, d) inside; head outputs are (n, H, d_h), as the output projection reads them
+(position-major, so that no transposing copy of every tangent is needed).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def run_layers(calls: list[LayerCall], num_heads: int, embeddings: torch.Tensor)
     Args:
         embeddings: (n, d) ``e⁰``.
     Returns:
-        heads (L, H, n, d_h) ``oˡʰ``; layer outputs ``e¹..eᴸ`` (L, n, d).
+        head outputs (L, n, H, d_h) ``oˡʰ``; layer outputs ``e¹..eᴸ`` (L, n, d).
     """
     contexts: list[torch.Tensor] = []
     outputs = []
@@ -151,7 +152,7 @@ def layer_heads(call: LayerCall, num_heads: int, layer_input: torch.Tensor) -> t
     Args:
         layer_input: (n, d) ``eˡ⁻¹``.
     Returns:
-        (H, n, d_h) ``oˡʰ``.
+        (n, H, d_h) ``oˡʰ``.
     """
 
     def stop(context: torch.Tensor):
@@ -166,8 +167,8 @@ def layer_heads(call: LayerCall, num_heads: int, layer_input: torch.Tensor) -> t
 
 
 def split_heads(context: torch.Tensor, num_heads: int) -> torch.Tensor:
-    """(1, n, H·d_h), the input of the output projection, as (H, n, d_h)."""
-    return context[0].unflatten(-1, (num_heads, -1)).transpose(0, 1)
+    """(1, n, H·d_h), the input of the output projection, as (n, H, d_h) (a view)."""
+    return context[0].unflatten(-1, (num_heads, -1))
 
 
 @contextmanager

@@ -154,8 +154,8 @@ def _global_squared_norms(calls: list[LayerCall], num_heads, embeddings, directi
     batched = vmap(tangent_outputs)
     for tokens, tangents in tangent_chunks(directions, chunk):
         d_heads, d_hidden = batched(tangents)
-        # d_heads (B, L, H, n, d_h) -> (L, H, n, B); d_hidden (B, L, n, d) -> (L, n, B)
-        heads_sq.index_add_(-1, tokens, d_heads.square().sum(-1).permute(1, 2, 3, 0))
+        # d_heads (B, L, n, H, d_h) -> (L, H, n, B); d_hidden (B, L, n, d) -> (L, n, B)
+        heads_sq.index_add_(-1, tokens, d_heads.square().sum(-1).permute(1, 3, 2, 0))
         hidden_sq.index_add_(-1, tokens, d_hidden.square().sum(-1).permute(1, 2, 0))
     return heads_sq, hidden_sq
 
@@ -171,6 +171,6 @@ def _local_squared_norms(call: LayerCall, num_heads, layer_input, directions, ch
     squared = layer_input.new_zeros(num_heads, n, n)
     batched = vmap(tangent_outputs)
     for tokens, tangents in tangent_chunks(directions, chunk):
-        d_heads = batched(tangents)  # (B, H, n, d_h)
-        squared.index_add_(-1, tokens, d_heads.square().sum(-1).permute(1, 2, 0))
+        d_heads = batched(tangents)  # (B, n, H, d_h)
+        squared.index_add_(-1, tokens, d_heads.square().sum(-1).permute(2, 1, 0))
     return squared
