@@ -20,7 +20,7 @@ from matplotlib.colors import to_hex
 from bertstory.report import project, style
 from bertstory.report.explorer.export import FORMAT, MAP_KINDS, InputFile, write_index, write_input
 from bertstory.report.explorer.quantise import LEVELS
-from bertstory.report.explorer.sample import DEFAULT_COUNT, is_pair, sample_inputs
+from bertstory.report.explorer.sample import DEFAULT_COUNT, explorer_inputs, is_pair
 from bertstory.report.figures.heads import MAP_GAMMA
 from bertstory.report.naming import VIEW_TITLES
 from bertstory.report.pages import environment
@@ -56,10 +56,10 @@ def colour_scale() -> dict:
 
 def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -> Explorer:
     """Write the explorer of ``run`` into ``layout.generated``: ``count`` of the inputs its tables
-    cover, sampled with the run's seed."""
+    cover and whose maps are kept, sampled with the run's seed."""
     seed = run.record.settings.seed
     analysed, _ = run.analysed_inputs()
-    ids = sample_inputs(analysed, count, seed)
+    ids = explorer_inputs(analysed, run.map_ids(), count, seed)
     rows = analysed.set_index("id")
     folder = layout.generated / FOLDER
     files = [write_input(folder / "data", input_id, list(rows.loc[input_id, "tokens"]), run.load_maps(input_id))
