@@ -29,7 +29,7 @@ from bertstory.corpus import CorpusInput, content_hash, load_corpus, sample
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.statistics import STATISTICS_FORMAT
-from bertstory.findings.store import write_statistics
+from bertstory.findings.store import refresh_statistics, write_statistics
 from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, Encoded, LoadedModel, encode, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.estimator_check import check_estimator
@@ -191,15 +191,18 @@ def _analyse_share(loaded: LoadedModel, folder: RunFolder, share: list[PreparedI
     finished, save them when the input is in ``kept``, and write their statistics (from the
     float32 maps as saved, rows renormalised in float64 as the findings read them).
 
-    Finished inputs are skipped: those with a complete map file, and those with current
-    statistics and no map file. Before that, temporary files left by a killed worker are
-    deleted, and inputs outside ``kept`` lose their map file once their statistics exist.
+    Finished inputs are skipped: those with a complete map file (their statistics are written
+    from it when missing or stale: a worker may have been killed between the two files), and
+    those with current statistics and no map file. Before that, temporary files left by a killed
+    worker are deleted, and inputs outside ``kept`` lose their map file once their statistics exist.
     """
     ids = [p.item.id for p in share]
     folder.clear_unfinished_writes(ids)
     _drop_maps_not_kept(folder, [p for p in share if p.item.id not in kept])
     with_maps = folder.map_ids()
     todo = [p for p in share if not _finished(folder, p, with_maps)]
+    todo_ids = {p.item.id for p in todo}
+    refresh_statistics(folder, [i for i in ids if i in with_maps and i not in todo_ids])
     if settings.verbose and len(todo) < len(share):
         log(f"resuming: {len(share) - len(todo)} of {len(share)} inputs already done")
     progress.found_done(len(share) - len(todo))
