@@ -153,3 +153,15 @@ def test_write_explorer_writes_the_sample_its_index_and_the_page(tmp_path):
             assert f"[L{layer}-H{head}](heads/L{layer}-H{head}.md)" in page
     for asset in ("explorer.js", "explorer.css"):
         assert (layout.generated / "assets" / asset).is_file()
+
+
+def test_the_explorer_samples_among_the_inputs_whose_maps_are_kept(tmp_path):
+    run_dir = make_results(tmp_path / "runs", num_layers=2, num_heads=3, n_inputs=30, seed=4)
+    run = RunFolder(run_dir)
+    kept = sample_inputs(run.inputs, 5, seed=4)
+    for path in (run_dir / "maps").glob("*.npz"):
+        if path.stem not in kept:
+            path.unlink()  # as analyze --keep-maps 5 leaves the run
+    explorer = write_explorer(run, project.prepare(tmp_path / "project"))
+    assert [f.id for f in explorer.files] == kept
+    assert _read_script(tmp_path / "project" / "docs" / "generated" / "explorer" / "index.js", "run")["total_inputs"] == 30
