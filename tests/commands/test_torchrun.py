@@ -33,17 +33,19 @@ def settings(model: Path, out: Path) -> list[str]:
     return ["--model", str(model), "--max-inputs", str(N_INPUTS), "--out", str(out)]
 
 
-def bertstory_analyze(args: list[str], *launcher: str) -> subprocess.Popen:
-    """``python LAUNCHER -m bertstory analyze --quiet ARGS`` with one thread per process."""
+def bertstory_analyze(args: list[str], *launcher: str, command: str = "analyze", cwd: Path | None = None
+                      ) -> subprocess.Popen:
+    """``python LAUNCHER -m bertstory COMMAND --quiet ARGS`` with one thread per process."""
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ANALYSIS), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, *launcher, "-m", "bertstory", "analyze", "--quiet", *args]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, *launcher, "-m", "bertstory", command, "--quiet", *args], env=env,
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def torchrun(args: list[str], *options: str) -> subprocess.Popen:
-    """``python -m torch.distributed.run --nproc-per-node 2 --standalone OPTIONS -m bertstory analyze --quiet ARGS``."""
-    return bertstory_analyze(args, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone", *options)
+def torchrun(args: list[str], *options: str, command: str = "analyze", cwd: Path | None = None) -> subprocess.Popen:
+    """``python -m torch.distributed.run --nproc-per-node 2 --standalone OPTIONS -m bertstory COMMAND --quiet ARGS``."""
+    return bertstory_analyze(args, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone", *options,
+                             command=command, cwd=cwd)
 
 
 def finish(process: subprocess.Popen, timeout: float = 120) -> str:
@@ -171,3 +173,18 @@ def test_a_worker_killed_mid_run_is_restarted_and_the_run_ends_complete_and_iden
     assert sorted(written) == sorted(expected)  # no temporary file left behind
     for name, content in expected.items():
         assert written[name] == content, name
+
+
+def test_build_site_under_torchrun_builds_one_report_from_the_kept_maps(tiny_bert_dir, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    stdout = finish(torchrun(["--model", str(tiny_bert_dir), "--max-inputs", "12", "--keep-maps", "3",
+                              "--check-inputs", "0", "--out", str(tmp_path / "results")],
+                             command="build-site", cwd=project))
+    assert stdout.count("Analysed 12 inputs") == 1 and stdout.count("Report of") == 1
+    assert "by 2 workers; maps of 3 of 12" in stdout
+    run_dir = only_run(tmp_path / "results")
+    kept = {p.stem for p in (run_dir / "maps").glob("*.npz")}
+    assert len(kept) == 3 and len(list((run_dir / "stats").glob("*.npz"))) == 12
+    explorer = {p.stem for p in (project / "docs" / "generated" / "explorer" / "data").glob("*.js")}
+    assert explorer == kept and (project / "site" / "index.html").is_file()
