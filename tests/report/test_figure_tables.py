@@ -99,6 +99,11 @@ def test_a_number_crossing_a_decade_is_rewritten():
     assert table_text(pd.DataFrame({"x": [0.99999, 0.5000004]}), written) == "x\n0.99999\n0.5\n"
 
 
+def test_numbers_written_at_another_precision_are_rewritten():
+    frame = pd.DataFrame({"k": [1, 2, 3], "x": [0.1234567891234, 2.0, np.nan]})
+    assert table_text(frame, frame.to_csv(index=False)) == "k,x\n1,0.123457\n2,2\n3,\n"
+
+
 def test_another_shape_or_header_is_written_fresh():
     frame = _table(np.random.default_rng(4), rows=50)
     noisy = _noisy(frame, np.random.default_rng(5), 1e-8)

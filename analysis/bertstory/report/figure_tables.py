@@ -47,9 +47,9 @@ def table_text(fresh: pd.DataFrame, existing: str | None = None) -> str:
     """The CSV text of ``fresh`` with every float at :data:`SIGNIFICANT_DIGITS` significant digits.
 
     ``existing``: the CSV text already in the file. When it has the same columns and number of
-    rows, each float cell whose fresh value lies within one unit of the last digit of the existing
-    number (at the smaller magnitude of the two) keeps the existing text; every other cell is the
-    fresh one.
+    rows, each float cell whose existing text is a number as this function writes it, and whose
+    fresh value lies within one unit of that number's last digit (at the smaller magnitude of the
+    two), keeps the existing text; every other cell is the fresh one.
     """
     out = fresh.copy()
     old = None
@@ -64,8 +64,9 @@ def table_text(fresh: pd.DataFrame, existing: str | None = None) -> str:
             kept = old[str(column)].to_numpy(dtype=object)
             number = pd.to_numeric(pd.Series(kept), errors="coerce").to_numpy(np.float64)
             smaller = np.where(np.abs(values) < np.abs(number), values, number)
+            written = np.array([np.isfinite(n) and _FORMAT % n == k for n, k in zip(number, kept)])
             with np.errstate(invalid="ignore"):
-                close = np.isfinite(values) & np.isfinite(number) & (np.abs(values - number) <= last_digit_unit(smaller))
+                close = written & np.isfinite(values) & (np.abs(values - number) <= last_digit_unit(smaller))
             text = np.where(close | (kept == text), kept, text)
         out[column] = pd.Series([t if t != "" else np.nan for t in text], index=fresh.index, dtype=object)
     return out.to_csv(index=False, lineterminator="\n")
