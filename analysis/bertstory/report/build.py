@@ -39,14 +39,20 @@ class Report:
     steps: dict[str, float] = field(default_factory=dict)
 
 
-def _write_figure_tables(run: RunFolder, layout: project.Layout, figures: list[PaperFigure]) -> FigureTables:
-    """The tables behind the paper figures in ``figures/tables/`` at their stated precision
-    (:mod:`bertstory.report.figure_tables`), with the run's provenance (``run.json`` less
-    :data:`RUN_TIMES`); returns them as read back, for drawing."""
+def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[PaperFigure]:
+    """Rewrite ``figures/``: the tables behind the run's paper figures in ``figures/tables/`` at their
+    stated precision (:mod:`bertstory.report.figure_tables`) with the run's provenance (``run.json``
+    less :data:`RUN_TIMES`), then each figure as PNG and PDF drawn from those tables as read back;
+    figures the run has no data for are removed. Returns the figures drawn."""
+    figures = applicable(run)
     write_figure_tables(run, sorted({t for f in figures for t in f.tables}), layout.figure_tables)
     provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_TIMES}
     atomic_write_json(layout.figure_provenance, provenance)
-    return FigureTables(run, layout.figure_tables)
+    draw_paper_figures(FigureTables(run, layout.figure_tables), figures, layout.figures)
+    for stem in set(FIGURES) - {f.stem for f in figures}:
+        for suffix in (".png", ".pdf"):
+            (layout.figures / f"{stem}{suffix}").unlink(missing_ok=True)
+    return figures
 
 
 def _copy_downloads(run: RunFolder, layout: project.Layout, figures: list[PaperFigure]) -> dict:
@@ -101,11 +107,7 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     run.analysed_inputs()  # a run whose tables cover no listed input is refused before drawing
     layout = project.prepare(project_dir)
     lap("load")
-    figures = applicable(run)
-    draw_paper_figures(_write_figure_tables(run, layout, figures), figures, layout.figures)
-    for stem in set(FIGURES) - {f.stem for f in figures}:
-        for suffix in (".png", ".pdf"):
-            (layout.figures / f"{stem}{suffix}").unlink(missing_ok=True)
+    figures = write_paper_figures(run, layout)
     downloads = _copy_downloads(run, layout, figures)
     lap("paper figures")
     draw_page_figures(run, layout.generated)
