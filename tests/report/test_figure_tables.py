@@ -42,6 +42,8 @@ def test_numbers_are_written_at_six_significant_digits():
     frame = _table(np.random.default_rng(0))
     back = _read(table_text(frame))
     assert list(back.columns) == list(frame.columns)
+    whole = _read(table_text(pd.DataFrame({"x": [1.0, 2.0, 30.0]})))
+    assert whole["x"].dtype == np.float64  # integral floats stay floats
     for column in ("layer", "label", "persists"):
         assert back[column].tolist() == frame[column].tolist()
     for column in frame.columns[frame.dtypes == np.float64]:
@@ -94,14 +96,14 @@ def test_kept_numbers_stay_within_one_unit_of_their_last_digit_of_the_run():
 
 def test_a_number_crossing_a_decade_is_rewritten():
     written = table_text(pd.DataFrame({"x": [1.0, 0.5]}))
-    assert written == "x\n1\n0.5\n"
+    assert written == "x\n1.0\n0.5\n"
     # 0.99999 is ten units of its own last digit from 1: rewritten, though within one unit of 1's
     assert table_text(pd.DataFrame({"x": [0.99999, 0.5000004]}), written) == "x\n0.99999\n0.5\n"
 
 
 def test_numbers_written_at_another_precision_are_rewritten():
     frame = pd.DataFrame({"k": [1, 2, 3], "x": [0.1234567891234, 2.0, np.nan]})
-    assert table_text(frame, frame.to_csv(index=False)) == "k,x\n1,0.123457\n2,2\n3,\n"
+    assert table_text(frame, frame.to_csv(index=False)) == "k,x\n1,0.123457\n2,2.0\n3,\n"
 
 
 def test_another_shape_or_header_is_written_fresh():

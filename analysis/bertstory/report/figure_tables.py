@@ -26,7 +26,12 @@ from bertstory.results import RunFolder, atomic_write_bytes
 SIGNIFICANT_DIGITS = 6
 """Significant digits of every number in ``figures/tables/``: far below the bootstrap intervals and
 estimator error of any table, and more than any figure or page shows."""
-_FORMAT = f"%.{SIGNIFICANT_DIGITS}g"
+
+
+def number_text(value: float) -> str:
+    """``value`` rounded to :data:`SIGNIFICANT_DIGITS` significant digits, written as Python writes
+    that float (``0.123457``, ``1.0``, ``1.23457e-05``): a float column reads back as floats."""
+    return repr(float(f"{value:.{SIGNIFICANT_DIGITS}g}"))
 
 
 def last_digit_unit(values: np.ndarray) -> np.ndarray:
@@ -44,7 +49,7 @@ def _float_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def table_text(fresh: pd.DataFrame, existing: str | None = None) -> str:
-    """The CSV text of ``fresh`` with every float at :data:`SIGNIFICANT_DIGITS` significant digits.
+    """The CSV text of ``fresh`` with every float by :func:`number_text`.
 
     ``existing``: the CSV text already in the file. When it has the same columns and number of
     rows, each float cell whose existing text is a number as this function writes it, and whose
@@ -59,12 +64,12 @@ def table_text(fresh: pd.DataFrame, existing: str | None = None) -> str:
             old = None
     for column in _float_columns(fresh):
         values = fresh[column].to_numpy(np.float64)
-        text = np.array([_FORMAT % v if np.isfinite(v) else "" for v in values], dtype=object)
+        text = np.array([number_text(v) if np.isfinite(v) else "" for v in values], dtype=object)
         if old is not None:
             kept = old[str(column)].to_numpy(dtype=object)
             number = pd.to_numeric(pd.Series(kept), errors="coerce").to_numpy(np.float64)
             smaller = np.where(np.abs(values) < np.abs(number), values, number)
-            written = np.array([np.isfinite(n) and _FORMAT % n == k for n, k in zip(number, kept)])
+            written = np.array([np.isfinite(n) and number_text(n) == k for n, k in zip(number, kept)])
             with np.errstate(invalid="ignore"):
                 close = written & np.isfinite(values) & (np.abs(values - number) <= last_digit_unit(smaller))
             text = np.where(close | (kept == text), kept, text)
