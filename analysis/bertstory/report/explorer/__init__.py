@@ -23,7 +23,7 @@ from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
 from bertstory.report.explorer.export import FORMAT, MAP_KINDS, InputFiles, write_index, write_input
 from bertstory.report.explorer.quantise import LEVELS
 from bertstory.report.explorer.sample import DEFAULT_COUNT, sample_inputs
-from bertstory.report.figures.heads import MAP_GAMMA
+from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.naming import VIEW_TITLES
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
