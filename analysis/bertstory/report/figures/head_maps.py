@@ -1,8 +1,8 @@
 """A head's maps on the example inputs: one PNG per head, example input and view (site only),
 big enough to read every token.
 
-A map of n tokens gets :data:`CELL_IN` inches per token at :data:`MAP_DPI` (12 pixels a row, for
-a 6-point label), so its labels stay readable at 128 tokens; the resolution is lowered only where
+A map of n tokens gets :data:`CELL_IN` inches per token at :data:`MAP_DPI` (11 pixels a row, for
+a 6-point label of 9 pixels), so its labels stay readable at 128 tokens; the resolution is lowered only where
 a side would exceed :data:`MAX_PIXELS`, so files stay reasonable for longer inputs. Drawing
 heads × examples × views maps is the report's slowest step, so :class:`ExampleMaps` renders each
 example's axes, token labels and colour bar once and, per head and view, draws only the map and
@@ -27,16 +27,17 @@ from bertstory.report.naming import VIEW_TITLES, head_name
 MAP_GAMMA = 0.5
 """Colour scale of the maps (and the explorer's): share of the row, power-law with this exponent
 so that broad rows (≈ 1/n per token) stay visible next to sharp ones."""
-CELL_IN = 0.11
+CELL_IN = 0.1
 """Width and height of one token's column and row, inches."""
 TOKEN_PT = 6
 """Font size of the token labels, points."""
 MAP_DPI = 110
-"""Resolution of the map PNGs: 12 pixels a token at :data:`CELL_IN`."""
+"""Resolution of the map PNGs: 11 pixels a token at :data:`CELL_IN`."""
 MAX_PIXELS = 2000
-"""Longest side of a map PNG, pixels: above it the resolution is lowered (from about 150 tokens)."""
+"""Longest side of a map PNG, pixels: above it the resolution is lowered (from about 160 tokens)."""
 COLOURBAR_IN = 2.5
-"""Longest colour bar, inches (a map's height, up to this)."""
+"""Longest colour bar, inches (a map's width, up to this)."""
+COLOURBAR_TICKS = (0.0, 0.1, 0.5, 1.0)
 LABEL_CHARS = 12
 """Longest token label; longer tokens are cut with an ellipsis."""
 _CHAR_IN = 0.055
@@ -56,7 +57,7 @@ class _ExampleCanvas:
         n = len(example.tokens)
         labels = [_token_label(t) for t in example.tokens]
         margin = 0.35 + _CHAR_IN * max(len(label) for label in labels)  # tick labels and axis label
-        width, height = margin + n * CELL_IN + 0.9, 0.3 + n * CELL_IN + margin  # 0.9: colour bar; 0.3: title
+        width, height = margin + n * CELL_IN + 0.1, 0.3 + n * CELL_IN + margin + 0.6  # 0.3: title; 0.6: colour bar
         self.dpi = min(MAP_DPI, MAX_PIXELS / max(width, height))
         self.fig = Figure(figsize=(width, height), dpi=self.dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
@@ -68,9 +69,12 @@ class _ExampleCanvas:
         self.axes.tick_params(length=0, pad=1)
         self.axes.set_xlabel("input token (key)", fontsize=7)
         self.axes.set_ylabel(f"query · input {example.input_id}", fontsize=7)
-        side, length = n * CELL_IN, min(n * CELL_IN, COLOURBAR_IN)  # inches
-        self.fig.colorbar(self.image, ax=self.axes, label="share of the query's row", fraction=0.3 / side,
-                          shrink=length / side, aspect=length / 0.12, anchor=(0.0, 1.0))
+        side = n * CELL_IN  # inches; the colour bar lies under the map, as wide as it up to COLOURBAR_IN
+        bar = self.fig.colorbar(self.image, ax=self.axes, location="bottom", fraction=0.3 / side,
+                                shrink=min(1.0, COLOURBAR_IN / side), aspect=min(side, COLOURBAR_IN) / 0.1,
+                                anchor=(0.0, 1.0), ticks=COLOURBAR_TICKS)
+        bar.set_label("share of the query's row", fontsize=7)
+        bar.ax.tick_params(labelsize=TOKEN_PT)
         self.title = self.axes.set_title(f"{head_name(99, 99)} · {max(VIEW_TITLES.values(), key=len)}", fontsize=8)
         # Lay out once with a placeholder title (the longest), then freeze the layout, keep the background
         # and the pixel box of what was drawn (the files are cropped to it).
