@@ -18,7 +18,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
-from PIL import Image
 
 from bertstory.report import style
 from bertstory.report.examples import Example
@@ -95,10 +94,7 @@ class _ExampleCanvas:
         self.title.set_text(f"{head_name(layer, head)} · {VIEW_TITLES[view]}")
         self.fig.draw_artist(self.image)
         self.fig.draw_artist(self.title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        image = Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba())
-        image.crop(self.crop).save(out, format="png")
-        return out
+        return style.save_canvas(self.canvas, out, self.crop)
 
 
 class ExampleMaps:

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from bertstory.report import style
 from bertstory.findings.patterns import MASS_CLASSES
@@ -98,6 +97,4 @@ class HeadFigure:
                 bar.set_height(float(row[f"mass_{cls}_{view}"]))
                 self.fig.draw_artist(bar)
         self.fig.draw_artist(self.title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(out, format="png")
-        return out
+        return style.save_canvas(self.canvas, out)
