@@ -9,10 +9,10 @@ from transformers import AutoModel, AutoTokenizer
 @pytest.fixture
 def in_memory(tiny_model_dirs):
     """``in_memory(family)``: a fresh (model, tokenizer) of that family, loaded the way a
-    notebook user loads one (default attention implementation: sdpa)."""
+    notebook user loads one (transformers' default attention: sdpa where the family has it)."""
 
     def load(family: str = "bert"):
         folder = tiny_model_dirs[family]
-        return AutoModel.from_pretrained(folder, attn_implementation="sdpa"), AutoTokenizer.from_pretrained(folder)
+        return AutoModel.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
 
     return load

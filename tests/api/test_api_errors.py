@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from transformers import BertConfig, BertModel, GPT2Config, GPT2Model
+from transformers import BertConfig, BertModel, T5Config, T5EncoderModel
 
 import bertstory
 from bertstory.errors import BertstoryError
@@ -49,9 +49,9 @@ def test_neither_name_nor_model():
 
 
 def test_unsupported_in_memory_family(embedded_tokenizer):
-    gpt2 = GPT2Model(GPT2Config(n_embd=16, n_layer=1, n_head=2, vocab_size=100))
-    one_line_error(lambda: bertstory.explain(gpt2, "Hi.", tokenizer=embedded_tokenizer),
-                   "'gpt2' is not supported", "BERT", "DistilBERT")
+    t5 = T5EncoderModel(T5Config(d_model=16, num_layers=1, num_heads=2, d_kv=8, d_ff=16, vocab_size=100))
+    one_line_error(lambda: bertstory.explain(t5, "Hi.", tokenizer=embedded_tokenizer),
+                   "'t5' is not supported", "BERT", "GPT-2")
 
 
 def test_tokenizer_of_another_vocabulary(embedded_tokenizer):
@@ -64,8 +64,8 @@ def test_tokenizer_of_another_vocabulary(embedded_tokenizer):
 def test_text_too_long_for_the_model(tiny_bert_dir, in_memory):
     one_line_error(lambda: bertstory.explain(tiny_bert_dir, "word " * 80), "82 tokens", "more than the 64",
                    "never truncates")
-    model, tokenizer = in_memory("roberta")
-    one_line_error(lambda: bertstory.explain(model, "word " * 80, tokenizer=tokenizer), "more than the 64")
+    model, tokenizer = in_memory("roberta")  # positions start after the padding id 0: 66 - 1 = 65 tokens
+    one_line_error(lambda: bertstory.explain(model, "word " * 80, tokenizer=tokenizer), "more than the 65")
 
 
 @pytest.mark.parametrize("keywords, fragment", [

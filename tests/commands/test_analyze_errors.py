@@ -2,7 +2,7 @@
 
 import pytest
 from click.testing import CliRunner
-from transformers import GPT2Config, GPT2Model
+from transformers import T5Config, T5Model
 
 from bertstory.cli import cli
 
@@ -40,10 +40,10 @@ def test_undecodable_corpus_names_the_line(tiny_bert_dir, tmp_path):
 
 
 def test_unsupported_model_family(tmp_path, small_corpus, embedded_tokenizer):
-    folder = tmp_path / "gpt2"
-    GPT2Model(GPT2Config(n_embd=16, n_layer=1, n_head=2, vocab_size=100)).save_pretrained(folder)
+    folder = tmp_path / "t5"
+    T5Model(T5Config(d_model=16, d_ff=32, d_kv=8, num_layers=1, num_heads=2, vocab_size=100)).save_pretrained(folder)
     assert_one_line_error(analyze("--model", folder, "--corpus", small_corpus, "--out", tmp_path),
-                          "'gpt2' is not supported", "BERT", "RoBERTa", "ELECTRA", "DistilBERT")
+                          "'t5' is not supported", "BERT", "RoBERTa", "ALBERT", "MPNet", "GPT-2", "Llama")
 
 
 def test_unknown_hub_model_offline(tmp_path, small_corpus):

@@ -1,37 +1,79 @@
-"""An independent dense oracle: transformers' own layer modules, differentiated in reverse
-mode with ``torch.autograd.functional.jacobian`` (float64), never bertstory's engine."""
+"""An independent dense oracle for the engine's maps, float64.
+
+It shares no code with bertstory's engine: it runs the *whole* model forward, as transformers
+runs it, with one layer's input hidden states swapped for a variable ``x`` by a forward
+pre-hook, reads the head outputs (inputs of the attention output projections) and layer
+outputs with hooks, and differentiates in reverse mode with
+``torch.autograd.functional.jacobian``. Every mask, rotary table and relative-position tensor
+is therefore computed by the model itself, the way it computes them for any input.
+"""
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
+LAYOUT = {
+    "bert": ("BertLayer", "attention.output.dense"),
+    "roberta": ("RobertaLayer", "attention.output.dense"),
+    "electra": ("ElectraLayer", "attention.output.dense"),
+    "distilbert": ("TransformerBlock", "attention.out_lin"),
+    "albert": ("AlbertLayer", "attention.dense"),
+    "deberta-v2": ("DebertaV2Layer", "attention.output.dense"),
+    "mpnet": ("MPNetLayer", "attention.attn.o"),
+    "modernbert": ("ModernBertEncoderLayer", "attn.Wo"),
+    "gpt2": ("GPT2Block", "attn.c_proj"),
+    "gpt_neox": ("GPTNeoXLayer", "attention.dense"),
+    "llama": ("LlamaDecoderLayer", "self_attn.o_proj"),
+    "qwen2": ("Qwen2DecoderLayer", "self_attn.o_proj"),
+    "mistral": ("MistralDecoderLayer", "self_attn.o_proj"),
+}
+"""Per ``config.model_type``: the class name of transformers' layer module, and the attribute
+path inside it to the attention output projection."""
 
-def hf_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
-    return list(model.transformer.layer) if hasattr(model, "transformer") else list(model.encoder.layer)
+
+def _layers_and_projections(model):
+    layer_class, projection_path = LAYOUT[model.config.model_type]
+    layers = [module for module in model.modules() if type(module).__name__ == layer_class]
+    projections = [layer.get_submodule(projection_path) for layer in layers]
+    return layers, projections
 
 
-def output_projection(layer: torch.nn.Module) -> torch.nn.Linear:
-    """The attention output projection, whose input is the concatenation of the head outputs."""
-    return layer.attention.out_lin if hasattr(layer.attention, "out_lin") else layer.attention.output.dense
+def forward_with_input(model, features, x: torch.Tensor, at_call: int):
+    """The whole model forward, with the input of the ``at_call``-th layer call replaced by ``x`` (n, d).
 
-
-def run_hf_layers(model, layers, x0: torch.Tensor):
-    """Run transformers' layers from ``e⁰`` (n, d); returns head outputs (L, n, d) and layer outputs (L, n, d)."""
+    Returns:
+        head outputs (L, H, n, d_h) and layer outputs (L, n, d), over all layer calls.
+    """
+    layers, projections = _layers_and_projections(model)
+    call_numbers = itertools.count()
     contexts, outputs = [], []
-    handles = [
-        output_projection(layer).register_forward_pre_hook(lambda module, inputs: contexts.append(inputs[0][0]))
-        for layer in layers
-    ]
+
+    def replace_input(module, args, kwargs):
+        if next(call_numbers) != at_call:
+            return None
+        if args:
+            return (x[None], *args[1:]), kwargs
+        return args, {**kwargs, "hidden_states": x[None]}
+
+    def keep_output(module, args, output):
+        outputs.append((output[0] if isinstance(output, tuple) else output)[0])
+
+    def keep_context(module, args):
+        contexts.append(args[0][0])
+
+    handles = [layer.register_forward_pre_hook(replace_input, with_kwargs=True) for layer in layers]
+    handles += [layer.register_forward_hook(keep_output) for layer in layers]
+    handles += [projection.register_forward_pre_hook(keep_context) for projection in set(projections)]
     try:
-        x = x0[None]
-        for layer in layers:
-            out = layer(x)
-            x = out[0] if isinstance(out, tuple) else out
-            outputs.append(x[0])
+        model(**features, use_cache=False)
     finally:
         for handle in handles:
             handle.remove()
-    return torch.stack(contexts), torch.stack(outputs)
+    num_heads = model.config.num_attention_heads
+    heads = torch.stack(contexts).unflatten(-1, (num_heads, -1)).transpose(1, 2)
+    return heads, torch.stack(outputs)
 
 
 def normalised_frobenius(jacobian_blocks: torch.Tensor) -> torch.Tensor:
@@ -40,27 +82,23 @@ def normalised_frobenius(jacobian_blocks: torch.Tensor) -> torch.Tensor:
     return norms / norms.sum(-1, keepdim=True)
 
 
-def oracle_maps(model, x0: torch.Tensor, num_heads: int) -> dict[str, torch.Tensor]:
-    """Global (L, H, n, n), local (L, H, n, n) and contribution (L, n, n) by dense Jacobians."""
-    layers = hf_layers(model)
-    n, d = x0.shape
-    head_size = d // num_heads
-    L = len(layers)
+def oracle_maps(model, features, layer_inputs: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Global (L, H, n, n), local (L, H, n, n) and contribution (L, n, n) by dense Jacobians.
 
-    def split_heads(context):  # (..., n, d) -> (..., H, n, d_h)
-        return context.reshape(*context.shape[:-2], n, num_heads, head_size).transpose(-3, -2)
+    Args:
+        layer_inputs: each layer call's input hidden states (n, d), from the model's own
+            ``hidden_states`` output (``e⁰..eᴸ⁻¹``).
+    """
 
-    heads_jac = torch.autograd.functional.jacobian(lambda x: split_heads(run_hf_layers(model, layers, x)[0]), x0)
-    hidden_jac = torch.autograd.functional.jacobian(lambda x: run_hf_layers(model, layers, x)[1], x0)
+    def jacobian(function, x):
+        return torch.autograd.functional.jacobian(function, x, vectorize=True)
+
+    heads_jac, hidden_jac = jacobian(lambda x: forward_with_input(model, features, x, 0), layer_inputs[0])
     # heads_jac (L, H, n, d_h, n, d); hidden_jac (L, n, d, n, d)
-    _, hidden = run_hf_layers(model, layers, x0)
-    layer_inputs = [x0] + [hidden[l] for l in range(L - 1)]
-    local = []
-    for l in range(L):
-        jac = torch.autograd.functional.jacobian(
-            lambda x: split_heads(run_hf_layers(model, [layers[l]], x)[0][0]), layer_inputs[l]
-        )
-        local.append(normalised_frobenius(jac))
+    local = [
+        normalised_frobenius(jacobian(lambda x: forward_with_input(model, features, x, l)[0][l], x_l))
+        for l, x_l in enumerate(layer_inputs)
+    ]
     return {
         "global": normalised_frobenius(heads_jac),
         "local": torch.stack(local),

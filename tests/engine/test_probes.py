@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bertstory.engine.maps import compute_maps
+from bertstory.engine import compute_maps
 
 from engine.helpers import tiny_float64
 
@@ -12,11 +12,10 @@ VIEWS = ("local", "global", "contribution")
 
 @pytest.fixture(scope="module")
 def bert():
-    model, architecture, outputs = tiny_float64("bert")
-    layers, heads, e0 = architecture.layers(model), architecture.num_heads(model), outputs.hidden_states[0][0]
+    case = tiny_float64("bert")
 
     def maps(**kwargs):
-        return compute_maps(layers, heads, e0, **kwargs).as_arrays()
+        return compute_maps(case.model, case.features, **kwargs).as_arrays()
 
     return maps
 

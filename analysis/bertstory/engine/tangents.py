@@ -17,7 +17,6 @@ from typing import Literal, get_args
 import torch
 
 Estimator = Literal["exact", "probes"]
-#: The Frobenius-norm estimators, in the order the command line lists them.
 ESTIMATORS: tuple[Estimator, ...] = get_args(Estimator)
 
 

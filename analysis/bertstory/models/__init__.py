@@ -1,9 +1,9 @@
 """The model to analyse: loading it (the embedded default, a local folder or a hub name) or
-borrowing one the caller holds in memory, and turning text into its tokens and embedding
-output ``e⁰``."""
+borrowing one the caller holds in memory, and turning text into the tokens and features of one
+input."""
 
 from bertstory.models.borrowing import borrowed_model, weights_digest
-from bertstory.models.encoding import Encoded, embedding_output, encode
+from bertstory.models.encoding import Encoded, encode, model_features
 from bertstory.models.loading import (
     DEFAULT_MODEL,
     DEVICES,
@@ -18,6 +18,6 @@ from bertstory.models.loading import (
 
 __all__ = [
     "DEFAULT_MODEL", "DEVICES", "Device", "EMBEDDED_MODEL_NAME", "Encoded", "LoadedModel", "borrowed_model",
-    "embedded_model_path", "embedding_output", "encode", "load_model", "make_ready", "resolve_device",
+    "embedded_model_path", "model_features", "encode", "load_model", "make_ready", "resolve_device",
     "weights_digest",
 ]

@@ -1,7 +1,7 @@
 """Analysing a model the caller already holds in memory, and giving it back as it was.
 
 :func:`borrowed_model` checks the model like :func:`~bertstory.models.load_model` checks a
-loaded one (a supported family, see :data:`bertstory.engine.architecture.SUPPORTED_FAMILIES`),
+loaded one (a supported family, see :data:`bertstory.engine.SUPPORTED_FAMILIES`),
 puts it in the state the engine needs (:func:`~bertstory.models.loading.make_ready`: eval
 mode, frozen, eager attention, on the analysis device) for the duration of a ``with`` block,
 and then restores every module's training mode, every parameter's ``requires_grad``, the
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from bertstory.engine.architecture import architecture_for
+from bertstory.engine import family_for
 from bertstory.errors import BertstoryError
 from bertstory.models.loading import Device, LoadedModel, make_ready, resolve_device
 
@@ -46,7 +46,7 @@ def borrowed_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase | 
     if not isinstance(tokenizer, PreTrainedTokenizerBase):
         raise BertstoryError(f"tokenizer must be a transformers tokenizer, not {type(tokenizer).__name__}")
     encoder = model.base_model
-    architecture = architecture_for(encoder.config)
+    family = family_for(encoder.config)
     home = _only_device(model)
     target = home if device == "auto" else resolve_device(device)
     training = {module: module.training for module in model.modules()}
@@ -58,7 +58,7 @@ def borrowed_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase | 
             name_or_path=model.name_or_path or type(model).__name__,
             model=encoder,
             tokenizer=tokenizer,
-            architecture=architecture,
+            family=family,
             revision=weights_digest(model),
             device=target,
         )

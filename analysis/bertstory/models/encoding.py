@@ -1,4 +1,4 @@
-"""From text to tokens and to the embedding output ``e⁰`` (``hidden_states[0]``), the start of every map."""
+"""From text to the tokens and features of one input (the engine computes ``e⁰`` from them)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,12 @@ class Encoded:
 def encode(loaded: LoadedModel, text: str, text_pair: str | None) -> Encoded:
     """Tokenise without truncation or padding (``docs/method.md#notation``: ``n`` tokens, no padding)."""
     features = loaded.tokenizer(text, text_pair, return_tensors="pt", truncation=False, verbose=False)
-    if loaded.architecture.family == "distilbert":
+    if not loaded.family.takes_token_type_ids:
         features.pop("token_type_ids", None)
     tokens = loaded.tokenizer.convert_ids_to_tokens(features["input_ids"][0].tolist())
     return Encoded(features=dict(features), tokens=tokens)
 
 
-def embedding_output(loaded: LoadedModel, encoded: Encoded) -> torch.Tensor:
-    """``e⁰``: (n, d), the output of the model's embedding layer, on its device."""
-    features = {name: value.to(loaded.device) for name, value in encoded.features.items()}
-    with torch.no_grad():
-        return loaded.model(**features, output_hidden_states=True).hidden_states[0][0]
+def model_features(loaded: LoadedModel, encoded: Encoded) -> dict[str, torch.Tensor]:
+    """The input's (1, n) features on the model's device, as :func:`bertstory.engine.compute_maps` takes them."""
+    return {name: value.to(loaded.device) for name, value in encoded.features.items()}

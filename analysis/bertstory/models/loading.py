@@ -1,7 +1,7 @@
 """Loading the encoder to analyse: the embedded default, a local folder or a hub name.
 
 Only the model families the engine supports are accepted (see
-:data:`bertstory.engine.architecture.SUPPORTED_FAMILIES`); everything else is refused
+:data:`bertstory.engine.SUPPORTED_FAMILIES`); everything else is refused
 with a one-line :class:`~bertstory.errors.BertstoryError`.
 """
 
@@ -19,7 +19,7 @@ import torch
 from transformers import utils as transformers_utils
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from bertstory.engine.architecture import Architecture, architecture_for
+from bertstory.engine import Family, family_for
 from bertstory.errors import BertstoryError
 
 DEFAULT_MODEL = "embedded"
@@ -45,17 +45,17 @@ class LoadedModel:
     name_or_path: str
     model: PreTrainedModel
     tokenizer: PreTrainedTokenizerBase
-    architecture: Architecture
+    family: Family
     revision: str
     device: torch.device
 
     @property
     def num_layers(self) -> int:
-        return self.architecture.num_layers(self.model)
+        return self.family.num_layers(self.model)
 
     @property
     def num_heads(self) -> int:
-        return self.architecture.num_heads(self.model)
+        return self.family.num_heads(self.model)
 
     @property
     def hidden_size(self) -> int:
@@ -66,7 +66,7 @@ class LoadedModel:
     @property
     def max_tokens(self) -> int:
         """Longest input (special tokens included) the model's position embeddings accept."""
-        return self.architecture.max_tokens(self.model.config)
+        return self.family.max_tokens(self.model.config)
 
 
 def embedded_model_path() -> Path:
@@ -105,7 +105,7 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
         config = AutoConfig.from_pretrained(source)
     except (OSError, ValueError) as error:
         raise BertstoryError(f"cannot load model {name_or_path!r}: {_first_line(error)}") from error
-    architecture = architecture_for(config)
+    family = family_for(config)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModel.from_pretrained(source, attn_implementation=EAGER_ATTENTION)
@@ -118,7 +118,7 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
         name_or_path=name_or_path,
         model=model,
         tokenizer=tokenizer,
-        architecture=architecture,
+        family=family,
         revision=_revision(source, config),
         device=resolved_device,
     )

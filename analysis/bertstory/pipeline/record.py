@@ -18,11 +18,12 @@ def model_info(loaded: LoadedModel) -> ModelInfo:
     return ModelInfo(
         name_or_path=loaded.name_or_path,
         revision=loaded.revision,
-        model_type=loaded.architecture.model_type,
+        model_type=loaded.family.model_type,
         num_layers=loaded.num_layers,
         num_heads=loaded.num_heads,
         hidden_size=loaded.hidden_size,
         max_positions=loaded.max_tokens,
+        causal=loaded.family.is_causal,
     )
 
 

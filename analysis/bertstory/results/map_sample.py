@@ -9,6 +9,8 @@ resumed with a smaller ``--keep-maps`` keeps a subset of the maps it has.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -30,17 +32,23 @@ def _pairs_among_first(k: int, n_pairs: int, n_singles: int) -> int:
     return min(max(pairs, k - n_singles), n_pairs)
 
 
-def sample_order(inputs: pd.DataFrame, seed: int) -> list[str]:
-    """Every id of ``inputs`` (columns ``id`` and, for pairs, ``text_pair``) in sampling order.
-
-    Sentence pairs and single sentences are each shuffled by ``numpy.random.default_rng(seed)``
-    (pairs first) and then interleaved so that every prefix holds each kind's share: the
-    ``k``-th input is a pair exactly when :func:`_pairs_among_first` grows at ``k``.
-    """
+def _shuffled_kinds(inputs: pd.DataFrame, seed: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """The ids of ``inputs`` and the positions of its sentence pairs and of its single sentences,
+    each kind shuffled by ``numpy.random.default_rng(seed)`` (pairs first)."""
     ids = inputs["id"].astype(str).to_numpy()
     pair = inputs["text_pair"].map(is_pair).to_numpy(bool) if "text_pair" in inputs else np.zeros(len(ids), bool)
     rng = np.random.default_rng(seed)
-    pairs, singles = list(rng.permutation(np.flatnonzero(pair))), list(rng.permutation(np.flatnonzero(~pair)))
+    return ids, list(rng.permutation(np.flatnonzero(pair))), list(rng.permutation(np.flatnonzero(~pair)))
+
+
+def sample_order(inputs: pd.DataFrame, seed: int) -> list[str]:
+    """Every id of ``inputs`` (columns ``id`` and, for pairs, ``text_pair``) in sampling order.
+
+    Sentence pairs and single sentences are each shuffled (:func:`_shuffled_kinds`) and then
+    interleaved so that every prefix holds each kind's share: the ``k``-th input is a pair
+    exactly when :func:`_pairs_among_first` grows at ``k``.
+    """
+    ids, pairs, singles = _shuffled_kinds(inputs, seed)
     order, taken_pairs = [], 0
     for k in range(1, len(ids) + 1):
         if _pairs_among_first(k, len(pairs), len(singles)) > taken_pairs:
@@ -51,12 +59,29 @@ def sample_order(inputs: pd.DataFrame, seed: int) -> list[str]:
     return [str(ids[position]) for position in order]
 
 
-def sample_inputs(inputs: pd.DataFrame, count: int, seed: int) -> list[str]:
-    """Ids of ``min(count, len(inputs))`` inputs of ``inputs``, in the order of ``inputs``: the
-    first ``count`` of :func:`sample_order`. Each kind (pair, single sentence) gets its share of
-    ``count`` (rounded), and a kind the run has gets at least one place when ``count`` ≥ 2. The
-    same inputs, count and seed give the same sample, and a smaller count a subset of it."""
+def sample_inputs(inputs: pd.DataFrame, count: int, seed: int, include: Sequence[str] = ()) -> list[str]:
+    """Ids of ``min(max(count, len(include)), len(inputs))`` inputs of ``inputs``, in the order of
+    ``inputs``.
+
+    Without ``include`` they are the first ``count`` of :func:`sample_order`: each kind (pair,
+    single sentence) gets its share of ``count`` (rounded), a kind the run has gets at least one
+    place when ``count`` ≥ 2, and a smaller count gives a subset. The ids of ``include`` (the head
+    pages' examples) are always among them and count towards their kind's share; the other places
+    go to the first inputs of each kind's shuffled order. The same arguments give the same sample.
+    """
     if count < 1:
         raise ValueError(f"count must be at least 1, not {count}")
-    chosen = set(sample_order(inputs, seed)[:count])
-    return [i for i in inputs["id"].astype(str) if i in chosen]
+    ids, pairs, singles = _shuffled_kinds(inputs, seed)
+    include = set(map(str, include))
+    unknown = sorted(include - set(ids))
+    if unknown:
+        raise ValueError(f"inputs to include are not among the inputs: {', '.join(unknown)}")
+    count = min(max(count, len(include)), len(ids))
+    forced_pairs = [p for p in pairs if ids[p] in include]
+    free_pairs = [p for p in pairs if ids[p] not in include]
+    free_singles = [p for p in singles if ids[p] not in include]
+    rest = count - len(include)
+    take_pairs = min(max(_pairs_among_first(count, len(pairs), len(singles)) - len(forced_pairs), 0), rest)
+    take_pairs = max(min(take_pairs, len(free_pairs)), rest - len(free_singles))
+    chosen = include | {str(ids[p]) for p in free_pairs[:take_pairs] + free_singles[:rest - take_pairs]}
+    return [i for i in ids if i in chosen]
