@@ -110,8 +110,7 @@ class _LocalGroup:
 
 class _ProcessGroup:
     """The ``torch.distributed`` group of the ``torchrun`` workers; counters live in the
-    launcher's store under a prefix of their own for each restart, so a restarted group counts
-    afresh."""
+    launcher's store under the restart's prefix, so a restarted group counts afresh."""
 
     def __init__(self, store: dist.Store, device_ids: list[int] | None):
         self._store = store
@@ -133,12 +132,14 @@ def worker_group(workers: Workers, device: torch.device) -> Iterator[WorkerGroup
         yield _LocalGroup()
         return
     store, _, _ = next(dist.rendezvous("env://", workers.rank, workers.count, timeout=BARRIER_TIMEOUT))
+    # The launcher's store outlives a restart: the keys of this attempt get a prefix of their own,
+    # or the restarted workers would read the addresses the killed ones published and fail to connect.
+    attempt = dist.PrefixStore(f"{_STORE_PREFIX}/{workers.restart}", store)
     on_cuda = device.type == "cuda"
     gpu = torch.device("cuda", torch.cuda.current_device()) if on_cuda else None
-    dist.init_process_group("nccl" if on_cuda else "gloo", store=store, rank=workers.rank,
-                            world_size=workers.count, timeout=BARRIER_TIMEOUT, device_id=gpu)
+    dist.init_process_group("nccl" if on_cuda else "gloo", store=dist.PrefixStore("group", attempt),
+                            rank=workers.rank, world_size=workers.count, timeout=BARRIER_TIMEOUT, device_id=gpu)
     try:
-        yield _ProcessGroup(dist.PrefixStore(f"{_STORE_PREFIX}/{workers.restart}", store),
-                            [gpu.index] if gpu is not None else None)
+        yield _ProcessGroup(dist.PrefixStore("counters", attempt), [gpu.index] if gpu is not None else None)
     finally:
         dist.destroy_process_group()
