@@ -1,12 +1,13 @@
-"""Benchmark: the explorer's data file per input (bytes) and the seconds to write it, for a
-model's shape and a range of input lengths. Not a test: timings vary with the machine.
+"""Benchmark: the explorer's data per input and per layer (bytes: a view loads one layer's file)
+and the seconds to write them, for a model's shape and a range of input lengths. Not a test:
+timings vary with the machine.
 
     python benchmarks/explorer_size.py                        # bert-base: 12 layers × 12 heads
     python benchmarks/explorer_size.py --layers 6 --heads 12  # MiniLM-L6, the default run's model
     python benchmarks/explorer_size.py --run results/RUN      # the sampled inputs of a real run
 
 With random row-stochastic maps (the size depends on the shape only: one byte per entry in
-base64 plus the tokens and one scale per map), or the explorer of a finished run folder.
+base64 plus one scale per map), or the explorer of a finished run folder.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from bertstory.report import project
 from bertstory.report.explorer import write_explorer
 from bertstory.report.explorer.export import write_input
-from bertstory.report.run import load_run
+from bertstory.results import RunFolder
 
 
 def _maps(rng: np.random.Generator, layers: int, heads: int, n: int) -> dict[str, np.ndarray]:
@@ -44,12 +45,13 @@ def main(layers: int, heads: int, lengths: str, run_dir: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if run_dir is not None:
             start = time.perf_counter()
-            explorer = write_explorer(load_run(run_dir), project.prepare(Path(tmp) / "project"))
+            explorer = write_explorer(RunFolder.open(run_dir), project.prepare(Path(tmp) / "project"))
             seconds = time.perf_counter() - start
             sizes = np.array([f.bytes for f in explorer.files])
-            print(f"{run_dir.name}: {len(sizes)} inputs, {seconds:.2f} s; per input: min {sizes.min() / 1e3:.0f} kB, "
-                  f"median {np.median(sizes) / 1e3:.0f} kB, max {sizes.max() / 1e3:.0f} kB; "
-                  f"all {sizes.sum() / 1e6:.2f} MB")
+            layers = np.array([size for f in explorer.files for size in f.sizes])
+            print(f"{run_dir.name}: {len(sizes)} inputs, {seconds:.2f} s; per input and layer (what a view loads): "
+                  f"median {np.median(layers) / 1e3:.0f} kB, max {layers.max() / 1e3:.0f} kB; per input: "
+                  f"median {np.median(sizes) / 1e3:.0f} kB, max {sizes.max() / 1e3:.0f} kB; all {sizes.sum() / 1e6:.2f} MB")
             return
         rng = np.random.default_rng(0)
         print(f"{layers} layers × {heads} heads")
@@ -59,7 +61,8 @@ def main(layers: int, heads: int, lengths: str, run_dir: Path | None) -> None:
             start = time.perf_counter()
             written = write_input(Path(tmp), f"{n:05d}", tokens, maps)
             seconds = time.perf_counter() - start
-            print(f"  n = {n:4d}: {written.bytes / 1e6:7.3f} MB, written in {seconds:.2f} s")
+            print(f"  n = {n:4d}: one layer {max(written.sizes) / 1e6:7.3f} MB, all layers {written.bytes / 1e6:7.3f} MB, "
+                  f"written in {seconds:.2f} s")
 
 
 if __name__ == "__main__":

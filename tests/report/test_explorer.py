@@ -1,5 +1,6 @@
-"""The explorer's data: the seeded sample, 8-bit quantisation and its error bound, the data files
-decoded independently of the exporter (base64 + numpy, following the format in export.py), sizes."""
+"""The explorer's data: the seeded sample (holding the head pages' examples), 8-bit quantisation and
+its error bound, the per-layer data files decoded independently of the exporter (base64 + numpy,
+following the format in export.py), sizes."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ import pytest
 
 from bertstory.errors import BertstoryError
 from bertstory.report import project
+from bertstory.report.examples import choose_examples
 from bertstory.report.explorer import DEFAULT_COUNT, write_explorer
 from bertstory.report.explorer.export import MAP_KINDS, write_input
 from bertstory.report.explorer.quantise import quantise
-from bertstory.report.explorer.sample import sample_inputs
-from bertstory.results import RunFolder
+from bertstory.results import RunFolder, sample_inputs
 
 from .synthetic import make_results
 
@@ -72,6 +73,21 @@ def test_sample_gives_each_kind_a_place_and_takes_small_runs_whole():
         sample_inputs(_inputs(30, set()), 5, seed=1)
 
 
+def test_sample_always_holds_the_included_inputs_and_keeps_the_share_of_pairs():
+    inputs = _inputs(100, pairs=set(range(0, 100, 5)))  # 20 pairs
+    include = ["00007", "00010", "00093"]  # two singles and a pair
+    sample = sample_inputs(inputs, 24, seed=7, include=include)
+    assert set(include) <= set(sample) and len(sample) == len(set(sample)) == 24 and sample == sorted(sample)
+    assert sample == sample_inputs(inputs, 24, seed=7, include=list(reversed(include)))
+    is_pair = inputs.set_index("id")["text_pair"].notna()
+    assert sum(is_pair[i] for i in sample) == round(24 * 20 / 100)
+    many_pairs = [f"{k:05d}" for k in range(0, 100, 5)][:8]  # more pairs than their share: all kept
+    assert set(many_pairs) <= set(sample_inputs(inputs, 24, seed=7, include=many_pairs))
+    assert len(sample_inputs(inputs, 2, seed=7, include=include)) == 3  # the sample grows to hold them
+    with pytest.raises(ValueError, match="not among the inputs: 12345"):
+        sample_inputs(inputs, 24, seed=7, include=["12345"])
+
+
 @pytest.mark.parametrize("concentration", [0.05, 1.0, 50.0])  # peaked, mixed and near-uniform rows
 def test_quantised_maps_are_within_half_a_step_of_the_maps(concentration):
     maps = _stochastic(np.random.default_rng(1), (3, 4, 17, 17), concentration)
@@ -94,24 +110,29 @@ def test_quantise_refuses_what_the_bound_does_not_cover():
             quantise(maps)
 
 
-def test_data_file_decodes_to_the_maps_and_its_size_is_the_codes_plus_little(tmp_path):
+def test_layer_files_decode_to_the_maps_and_each_is_its_layers_codes_plus_little(tmp_path):
     rng = np.random.default_rng(3)
     L, H, n = 12, 12, 32  # bert-base, a 32-token input
     tokens = ["[CLS]"] + [f"w{k}" for k in range(n - 2)] + ["[SEP]"]
     maps = {kind: _stochastic(rng, (L, H, n, n), 0.3) for kind in ("attention", "local", "global")}
     maps["contribution"] = _stochastic(rng, (L, n, n), 0.3)
     written = write_input(tmp_path, "00042", tokens, maps)
-    assert written.path == tmp_path / "00042.js" and written.bytes == written.path.stat().st_size and written.n == n
-    payload = _read_script(written.path, "register")
-    assert payload["id"] == "00042" and payload["tokens"] == tokens and list(payload["maps"]) == list(MAP_KINDS)
+    assert written.paths == tuple(tmp_path / "00042" / f"{layer}.js" for layer in range(1, L + 1))
+    assert written.sizes == tuple(p.stat().st_size for p in written.paths) and written.n == n
+    assert sorted(p.name for p in (tmp_path / "00042").iterdir()) == sorted(f"{layer}.js" for layer in range(1, L + 1))
+    decoded = {kind: [] for kind in MAP_KINDS}
+    for layer, path in enumerate(written.paths, start=1):
+        payload = _read_script(path, "register")
+        assert (payload["id"], payload["layer"], list(payload["maps"])) == ("00042", layer, list(MAP_KINDS))
+        for kind, entry in payload["maps"].items():
+            decoded[kind].append(_decode(entry))
+            assert len(entry["codes"]) == 4 * math.ceil(np.prod(entry["shape"]) / 3)  # one byte per entry, in base64
+        codes = (3 * H + 1) * n * n
+        assert codes * 4 / 3 <= path.stat().st_size <= codes * 4 / 3 * 1.05  # scales add under 5%
     for kind in MAP_KINDS:
-        decoded = _decode(payload["maps"][kind])
+        whole = np.stack(decoded[kind])
         bound = maps[kind].max(axis=(-2, -1), keepdims=True) / 510 * (1 + 1e-6)
-        assert decoded.shape == maps[kind].shape and (np.abs(decoded - maps[kind]) <= bound).all()
-    for kind, entry in payload["maps"].items():
-        assert len(entry["codes"]) == 4 * math.ceil(maps[kind].size / 3)  # one byte per entry, in base64
-    codes = (3 * L * H + L) * n * n
-    assert codes * 4 / 3 <= written.bytes <= codes * 4 / 3 * 1.05  # scales and tokens add under 5%
+        assert whole.shape == maps[kind].shape and (np.abs(whole - maps[kind]) <= bound).all()
 
 
 def test_maps_that_do_not_fit_the_tokens_are_a_one_line_error(tmp_path):
@@ -131,19 +152,25 @@ def test_write_explorer_writes_the_sample_its_index_and_the_page(tmp_path):
     layout = project.prepare(tmp_path / "project")
     explorer = write_explorer(run, layout)
     assert explorer.seed == 4
-    sampled = sample_inputs(inputs, DEFAULT_COUNT, seed=4)
-    assert [f.id for f in explorer.files] == sampled
-    assert sorted(p.stem for p in (layout.generated / "explorer" / "data").glob("*.js")) == sampled
+    examples = choose_examples(inputs)
+    sampled = sample_inputs(inputs, DEFAULT_COUNT, seed=4, include=examples)
+    assert [f.id for f in explorer.files] == sampled and set(examples) <= set(sampled)
+    data = layout.generated / "explorer" / "data"
+    assert sorted(p.relative_to(data).as_posix() for p in data.rglob("*.js")) == \
+        sorted(f"{i}/{layer}.js" for i in sampled for layer in (1, 2))
     index = _read_script(layout.generated / "explorer" / "index.js", "run")
     assert (index["num_layers"], index["num_heads"], index["seed"], index["total_inputs"]) == (2, 3, 4, 30)
     assert [e["id"] for e in index["inputs"]] == sampled
     pairs = inputs.set_index("id")["text_pair"].notna()
     assert [e["pair"] for e in index["inputs"]] == [bool(pairs[i]) for i in sampled] and any(pairs[sampled])
     for entry, file in zip(index["inputs"], explorer.files):
-        assert entry["bytes"] == file.path.stat().st_size and entry["n"] == len(inputs.set_index("id").loc[entry["id"], "tokens"])
+        tokens = list(inputs.set_index("id").loc[entry["id"], "tokens"])
+        assert entry["layer_bytes"] == [p.stat().st_size for p in file.paths]
+        assert entry["tokens"] == tokens and entry["n"] == len(tokens)
     with np.load(run_dir / "maps" / f"{sampled[0]}.npz") as npz:
-        first = _read_script(explorer.files[0].path, "register")
-        assert (np.abs(_decode(first["maps"]["global"]) - npz["global"]) <= 1 / 510).all()
+        second = _read_script(explorer.files[0].paths[1], "register")
+        assert (np.abs(_decode(second["maps"]["global"]) - npz["global"][1]) <= 1 / 510).all()
+        assert (np.abs(_decode(second["maps"]["contribution"]) - npz["contribution"][1]) <= 1 / 510).all()
     scale = index["scale"]
     assert len(scale["colormap"]) == 256 and (scale["vmin"], scale["vmax"]) == (0.0, 1.0)
     page = explorer.page.read_text(encoding="utf-8")
@@ -153,3 +180,15 @@ def test_write_explorer_writes_the_sample_its_index_and_the_page(tmp_path):
             assert f"[L{layer}-H{head}](heads/L{layer}-H{head}.md)" in page
     for asset in ("explorer.js", "explorer.css"):
         assert (layout.generated / "assets" / asset).is_file()
+
+
+def test_the_explorer_samples_among_the_inputs_whose_maps_are_kept(tmp_path):
+    run_dir = make_results(tmp_path / "runs", num_layers=2, num_heads=3, n_inputs=30, seed=4)
+    run = RunFolder(run_dir)
+    kept = sample_inputs(run.inputs, 5, seed=4)
+    for path in (run_dir / "maps").glob("*.npz"):
+        if path.stem not in kept:
+            path.unlink()  # as analyze --keep-maps 5 leaves the run
+    explorer = write_explorer(run, project.prepare(tmp_path / "project"))
+    assert [f.id for f in explorer.files] == kept
+    assert _read_script(tmp_path / "project" / "docs" / "generated" / "explorer" / "index.js", "run")["total_inputs"] == 5  # inputs with maps

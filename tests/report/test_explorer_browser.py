@@ -1,7 +1,8 @@
 """The built site in a real headless Chromium with the network cut off, read from file://:
 the explorer draws the run's maps (read back from the drawn cells' data attributes and compared
-with the maps in the run folder, within the 8-bit quantisation bound), follows its controls, keys
-and URL hash, is reached from a head page; maths is MathML, never raw TeX; search works offline."""
+with the maps in the run folder, within the 8-bit quantisation bound), loads only the layer it
+shows, follows its controls, keys and URL hash, is reached from a head page; maths is MathML,
+never raw TeX; search works offline."""
 
 from __future__ import annotations
 
@@ -175,6 +176,33 @@ def test_value_under_the_pointer(browser, built_site):
     for kind, value in values.items():
         assert abs(shown[kind] - value) <= 0.0005 + 1 / 510, kind
     assert readout.find_element(By.TAG_NAME, "strong").get_attribute("data-kind") == "global"
+
+
+def _data_scripts(driver) -> list[str]:
+    """The data files the page has asked for, as ``<id>/<layer>.js``, in order."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('script[src*=\"/explorer/data/\"]'))"
+        ".map(s => s.src.split('/explorer/data/')[1]);")
+
+
+def test_only_the_shown_layer_of_the_shown_input_is_loaded(browser, built_site):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    run_dir = built_site.run_dir
+    ids = [entry["id"] for entry in _sampled(built_site.site)]
+    browser.get("about:blank")  # a fresh load: no data yet
+    browser.get((built_site.site / "generated" / "explorer.html").as_uri() + f"#input={ids[1]}&layer=2&head=4")
+    _assert_view(browser, run_dir, ids[1], 2, 4, "attention")
+    assert _data_scripts(browser) == [f"{ids[1]}/2.js"]
+    ActionChains(browser).send_keys(Keys.ARROW_UP).perform()
+    _assert_view(browser, run_dir, ids[1], 1, 4, "attention")
+    ActionChains(browser).send_keys(Keys.ARROW_DOWN).send_keys(Keys.ARROW_LEFT).perform()  # layer 2 again: no reload
+    _assert_view(browser, run_dir, ids[1], 2, 3, "attention")
+    assert _data_scripts(browser) == [f"{ids[1]}/2.js", f"{ids[1]}/1.js"]
+    status = browser.execute_script("return document.querySelector('.bs-status').textContent")
+    entry = _sampled(built_site.site)[1]
+    assert status.startswith(f"Input {ids[1]}: {entry['n']} tokens; layer 2: {entry['layer_bytes'][1] / 1000:.0f} kB of data")
 
 
 def test_url_hash_opens_the_view_and_follows_changes(browser, built_site):

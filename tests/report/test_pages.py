@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from bertstory.report.build import build_report
-from bertstory.report.figures.page_figures import figures_for
+from bertstory.report.examples import choose_examples
+from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.pages import command_line
 from bertstory.results import RunFolder
+from bertstory.views import VIEWS
 
 from .synthetic import make_results
 
@@ -37,6 +39,14 @@ def test_layer_and_head_pages_show_every_registered_figure(synthetic_run, tmp_pa
             assert f"]({figure.file_name(stem)})" in text
             assert figure.caption in text
             assert (generated / page).parent.joinpath(figure.file_name(stem)).is_file()
+    text = (generated / "heads" / "L2-H3.md").read_text(encoding="utf-8")
+    examples = choose_examples(RunFolder(synthetic_run).analysed_inputs()[0])
+    assert EXAMPLE_MAPS.caption in text and len(examples) == 2
+    for input_id in examples:
+        for view in VIEWS:
+            image = f"L2-H3-map-{input_id}-{view}.png"
+            assert f"]({image})](../explorer.md#input={input_id}&layer=2&head=3&view={view})" in text
+            assert (generated / "heads" / image).is_file()
 
 
 def test_command_line_states_the_findings_thresholds_that_differ_from_their_defaults(tmp_path):

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from bertstory.report.examples import choose_examples
 from bertstory.report.naming import VIEW_TITLES, head_name
+from bertstory.results import RunFolder
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -144,8 +146,9 @@ def test_downloads_and_paper_figures(built_site):
     for stem in stems:
         assert (figures / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
         assert (built_site.site / "generated" / "figures" / f"{stem}.pdf").is_file()
-    for csv in (figures / "tables").glob("*.csv"):
-        assert csv.read_bytes() == (built_site.run_dir / "tables" / csv.name).read_bytes()
+    for csv in (figures / "tables").glob("*.csv"):  # the run's tables at six significant digits
+        pd.testing.assert_frame_equal(pd.read_csv(csv), pd.read_csv(built_site.run_dir / "tables" / csv.name),
+                                      check_exact=False, rtol=5e-6, atol=0)
     downloads = built_site.site / "generated" / "downloads" / "tables"
     for name in ("heads", "layers", "transitions", "rollout", "positions", "head_embedding"):
         assert (downloads / f"{name}.csv").is_file() and (downloads / f"{name}.parquet").is_file()
@@ -209,12 +212,23 @@ def test_layer_and_head_pages_state_their_numbers(built_site):
                 assert f"It {fate} {view} attribution" in text
 
 
-def test_every_head_page_links_into_the_explorer_at_its_head(built_site):
+def test_every_head_page_links_into_the_explorer_at_its_head_and_examples(built_site):
+    """Each head page links to the explorer at its head, and each map on an example input to the
+    explorer at that head, input and view: the explorer holds the examples."""
     run = json.loads((built_site.run_dir / "run.json").read_text())
+    index = (built_site.site / "generated" / "explorer" / "index.js").read_text(encoding="ascii")
+    sampled = {entry["id"] for entry in json.loads(index[index.index("(") + 1: index.rindex(")")])["inputs"]}
+    examples = choose_examples(RunFolder(built_site.run_dir).analysed_inputs()[0])
+    assert len(examples) == 2 and set(examples) <= sampled
     for layer in range(1, run["model"]["num_layers"] + 1):
         for head in range(1, run["model"]["num_heads"] + 1):
             links = _refs(built_site.site / "generated" / "heads" / f"{head_name(layer, head)}.html").links
             assert f"../explorer.html#layer={layer}&head={head}&view=global" in links
+            maps = [link for link in links if link.startswith("../explorer.html#input=")]
+            assert len(maps) == len(examples) * 3
+            assert {link.split("#", 1)[1] for link in maps} == {
+                f"input={i}&layer={layer}&head={head}&view={view}" for i in examples
+                for view in ("attention", "local", "global")}
 
 
 def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):

@@ -10,9 +10,10 @@ from pathlib import Path
 from bertstory.findings import TABLE_NAMES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import project
-from bertstory.report.figures.page_figures import draw_page_figures
 from bertstory.report.explorer import write_explorer
-from bertstory.report.figures.paper import FIGURES, PaperFigure, draw_paper_figures
+from bertstory.report.figure_tables import FigureTables, write_figure_tables
+from bertstory.report.figures.page_figures import draw_page_figures
+from bertstory.report.figures.paper import FIGURES, PaperFigure, applicable, draw_paper_figures
 from bertstory.report.pages import PageWriter
 from bertstory.report.static_site import build_static_site
 from bertstory.results import RunFolder, atomic_write_json
@@ -38,20 +39,25 @@ class Report:
     steps: dict[str, float] = field(default_factory=dict)
 
 
-def _copy_tables(run: RunFolder, layout: project.Layout, figures: list[PaperFigure]) -> dict:
-    """Copy the tables behind the paper figures to ``figures/tables/`` (CSV; written from the
-    Parquet file when the run has no CSV) with the run's provenance (``run.json`` less
-    :data:`RUN_TIMES`), and every table file and figure into the site's
-    downloads; returns the Reproduce page's download rows."""
-    for name in sorted({t for f in figures for t in f.tables}):
-        target = layout.figure_tables / f"{name}.csv"
-        csv = [path for path in run.table_files(name) if path.suffix == ".csv"]
-        if csv:
-            shutil.copyfile(csv[0], target)
-        else:
-            run.table(name).to_csv(target, index=False)
+def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[PaperFigure]:
+    """Rewrite ``figures/``: the tables behind the run's paper figures in ``figures/tables/`` at their
+    stated precision (:mod:`bertstory.report.figure_tables`) with the run's provenance (``run.json``
+    less :data:`RUN_TIMES`), then each figure as PNG and PDF drawn from those tables as read back;
+    figures the run has no data for are removed. Returns the figures drawn."""
+    figures = applicable(run)
+    write_figure_tables(run, sorted({t for f in figures for t in f.tables}), layout.figure_tables)
     provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_TIMES}
     atomic_write_json(layout.figure_provenance, provenance)
+    draw_paper_figures(FigureTables(run, layout.figure_tables), figures, layout.figures)
+    for stem in set(FIGURES) - {f.stem for f in figures}:
+        for suffix in (".png", ".pdf"):
+            (layout.figures / f"{stem}{suffix}").unlink(missing_ok=True)
+    return figures
+
+
+def _copy_downloads(run: RunFolder, layout: project.Layout, figures: list[PaperFigure]) -> dict:
+    """Copy every table file of the run (full precision) and every paper figure into the site's
+    downloads; returns the Reproduce page's download rows."""
     table_dir = layout.download_tables
     table_dir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -101,12 +107,8 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     run.analysed_inputs()  # a run whose tables cover no listed input is refused before drawing
     layout = project.prepare(project_dir)
     lap("load")
-    figures = draw_paper_figures(run, layout.figures)
-    drawn = {f.stem for f in figures}
-    for stem in set(FIGURES) - drawn:
-        for suffix in (".png", ".pdf"):
-            (layout.figures / f"{stem}{suffix}").unlink(missing_ok=True)
-    downloads = _copy_tables(run, layout, figures)
+    figures = write_paper_figures(run, layout)
+    downloads = _copy_downloads(run, layout, figures)
     lap("paper figures")
     draw_page_figures(run, layout.generated)
     lap("layer and head figures")

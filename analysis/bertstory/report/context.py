@@ -12,6 +12,7 @@ from bertstory.findings.patterns import MASS_CLASSES, label_column
 from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.report import frames
+from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
 from bertstory.report.markdown import interval, num, pct
 from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, head_name, layer_name, layer_slug
 from bertstory.results import RunFolder
@@ -54,6 +55,21 @@ def inputs_analysed(run: RunFolder) -> str:
         text += (f"; {len(unanalysed)} of the run's {total} inputs left out: they had no maps when "
                  "`bertstory findings` ran")
     return text + ")"
+
+
+def example_inputs(run: RunFolder) -> list[dict]:
+    """The head pages' example inputs (:func:`bertstory.report.examples.choose_examples` among the
+    inputs with maps): ``id``, ``kind`` (sentence or pair), ``n`` tokens and the ``text`` shown."""
+    inputs = inputs_with_maps(run)
+    rows = inputs.set_index("id")
+    examples = []
+    for input_id in choose_examples(inputs):
+        row = rows.loc[input_id]
+        pair = row.get("text_pair")
+        text = f"“{row['text']}” | “{pair}”" if is_pair(pair) else f"“{row['text']}”"
+        examples.append({"id": input_id, "kind": "pair" if is_pair(pair) else "sentence", "n": len(row["tokens"]),
+                         "text": text})
+    return examples
 
 
 def layer_persistence(heads: pd.DataFrame) -> dict:

@@ -1,4 +1,4 @@
-"""The two example inputs drawn on every head's page (figure 6)."""
+"""The example inputs whose maps every head's page draws (and the explorer always holds)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 
 from bertstory.results import RunFolder
+from bertstory.results.map_sample import is_pair
 from bertstory.views import VIEWS
 
+EXAMPLE_COUNT = 2
+"""Example inputs per head page."""
 TARGET_TOKENS = 14
 """Preferred example length, tokens: long enough to show a pattern, short enough for readable labels."""
 MAX_TOKENS = 24
@@ -26,18 +29,14 @@ class Example:
     maps: dict[str, np.ndarray]
 
 
-def _is_pair(value) -> bool:
-    return isinstance(value, str) and value != ""
-
-
-def choose_examples(inputs: pd.DataFrame, count: int = 2) -> list[str]:
+def choose_examples(inputs: pd.DataFrame, count: int = EXAMPLE_COUNT) -> list[str]:
     """Ids of up to ``count`` inputs: the single sentence and the pair nearest to
     :data:`TARGET_TOKENS` tokens (ties: earlier id), then the next nearest of any kind."""
     frame = pd.DataFrame(
         {
             "id": inputs["id"].astype(str),
             "n": inputs["tokens"].map(len),
-            "pair": inputs["text_pair"].map(_is_pair) if "text_pair" in inputs else False,
+            "pair": inputs["text_pair"].map(is_pair) if "text_pair" in inputs else False,
         }
     )
     frame["too_long"] = frame["n"] > MAX_TOKENS
@@ -52,11 +51,17 @@ def choose_examples(inputs: pd.DataFrame, count: int = 2) -> list[str]:
     return chosen
 
 
-def load_examples(run: RunFolder, count: int = 2) -> list[Example]:
-    """Load the maps of the chosen example inputs (views attention, local, global), chosen
-    among the analysed inputs whose maps are kept (a run may keep statistics only for some)."""
+def inputs_with_maps(run: RunFolder) -> pd.DataFrame:
+    """The inputs the run's tables cover whose maps are kept (a run may keep statistics only for
+    some): the candidates for the examples and the explorer, in analysis order."""
     inputs, _ = run.analysed_inputs()
-    inputs = inputs[inputs["id"].isin(run.map_ids())].reset_index(drop=True)
+    return inputs[inputs["id"].isin(run.map_ids())].reset_index(drop=True)
+
+
+def load_examples(run: RunFolder, count: int = EXAMPLE_COUNT) -> list[Example]:
+    """Load the maps (views attention, local, global) of the inputs :func:`choose_examples`
+    chooses among :func:`inputs_with_maps`."""
+    inputs = inputs_with_maps(run)
     rows = inputs.set_index("id")
     examples = []
     for input_id in choose_examples(inputs, count):
@@ -65,7 +70,7 @@ def load_examples(run: RunFolder, count: int = 2) -> list[Example]:
             Example(
                 input_id=input_id,
                 tokens=list(rows.loc[input_id, "tokens"]),
-                is_pair=_is_pair(rows.loc[input_id].get("text_pair")),
+                is_pair=is_pair(rows.loc[input_id].get("text_pair")),
                 maps={view: maps[view] for view in VIEWS},
             )
         )

@@ -23,7 +23,7 @@ from bertstory.options import reproduce_words
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.report import context, frames, markdown, story
-from bertstory.report.figures.page_figures import figures_for
+from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import (
@@ -127,6 +127,7 @@ class PageWriter:
                 for layer in range(1, self.record.num_layers + 1)]
         written = [self._write("heads_index.md.j2", "heads/index.md", grid=grid, H=self.record.num_heads)]
         nearest = context.nearest_heads(self.run)
+        examples = context.example_inputs(self.run)
         names = [head_name(int(r.layer), int(r.head)) for r in self.heads.itertuples()]
         for k, row in self.heads.iterrows():
             head = context.head_row(row)
@@ -134,6 +135,7 @@ class PageWriter:
                 "head.md.j2", f"heads/{head['name']}.md",
                 h=head, story=context.pattern_story(row, self.config),
                 nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
+                example_maps=EXAMPLE_MAPS, examples=examples,
                 previous=names[k - 1] if k > 0 else None, next=names[k + 1] if k + 1 < len(names) else None,
             ))
         return written

@@ -5,8 +5,9 @@ pages are committed) and a standalone report project, which :func:`prepare` crea
 empty folder from copies of the package's own ``mkdocs.yml`` and hand-written pages.
 
 Generated files, replaced on every report: ``docs/generated/`` (pages, site images,
-downloads) and the paper figures in ``figures/`` with their tables in ``figures/tables/``.
-Everything else in the project is left as it is.
+downloads) and the paper figures in ``figures/`` with their tables in ``figures/tables/`` (those
+rewritten in place: a table that agrees with the fresh one at its stated precision keeps its bytes,
+see :mod:`bertstory.report.figure_tables`). Everything else in the project is left as it is.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _asset(name: str):
 
 
 def prepare(root: Path) -> Layout:
-    """Make ``root`` a report project and empty its generated folders.
+    """Make ``root`` a report project and empty ``docs/generated/`` (``figures/`` is rewritten by the report).
 
     Creates ``mkdocs.yml`` and the hand-written pages when missing; refuses a folder
     whose ``mkdocs.yml`` bertstory did not write (no :data:`MARKER`).
@@ -135,7 +136,6 @@ def prepare(root: Path) -> Layout:
         if not target.exists():
             target.write_text(_asset(page).read_text(encoding="utf-8"), encoding="utf-8")
     shutil.rmtree(layout.generated, ignore_errors=True)
-    shutil.rmtree(layout.figure_tables, ignore_errors=True)
     for folder in (layout.generated, layout.figures, layout.figure_tables):
         folder.mkdir(parents=True, exist_ok=True)
     return layout

@@ -1,11 +1,17 @@
-"""The layer and head page figures: every registered figure is drawn for every page, as a PNG,
-and drawing a page again gives the same bytes whatever was drawn in between."""
+"""The layer and head page figures: every registered figure is drawn for every page, and every
+head's maps on every example input and view, as PNGs; drawing a page again gives the same bytes
+whatever was drawn in between; maps of 128 tokens keep readable rows, and longer ones stay small."""
 
+import numpy as np
+import pytest
 from PIL import Image
 
-from bertstory.report.figures.page_figures import PAGE_FIGURES, draw_page_figures, figures_for
+from bertstory.report.examples import Example, choose_examples
+from bertstory.report.figures.head_maps import MAP_DPI, MAX_PIXELS, TOKEN_PT, ExampleMaps
+from bertstory.report.figures.page_figures import EXAMPLE_MAPS, PAGE_FIGURES, draw_page_figures, figures_for
 from bertstory.report.naming import head_name, layer_slug
 from bertstory.results import RunFolder
+from bertstory.views import VIEWS
 
 
 def test_registry_names_are_unique_per_scope():
@@ -19,7 +25,9 @@ def test_every_page_gets_every_figure(synthetic_run, tmp_path):
     run = RunFolder(synthetic_run)
     written = draw_page_figures(run, tmp_path)
     L, H = run.record.num_layers, run.record.num_heads
-    assert written == L * len(figures_for("layer")) + L * H * len(figures_for("head"))
+    examples = choose_examples(run.analysed_inputs()[0])
+    assert len(examples) == 2
+    assert written == L * len(figures_for("layer")) + L * H * (len(figures_for("head")) + len(examples) * len(VIEWS))
     for figure in figures_for("layer"):
         for layer in range(1, L + 1):
             with Image.open(tmp_path / "layers" / figure.file_name(layer_slug(layer))) as image:
@@ -29,6 +37,13 @@ def test_every_page_gets_every_figure(synthetic_run, tmp_path):
             for head in range(1, H + 1):
                 with Image.open(tmp_path / "heads" / figure.file_name(head_name(layer, head))) as image:
                     assert image.format == "PNG"
+    for layer in range(1, L + 1):
+        for head in range(1, H + 1):
+            for input_id in examples:
+                for view in VIEWS:
+                    name = EXAMPLE_MAPS.file_name(head_name(layer, head), input_id, view)
+                    with Image.open(tmp_path / "heads" / name) as image:
+                        assert image.format == "PNG"
 
 
 def test_drawers_are_deterministic(synthetic_run, tmp_path):
@@ -40,3 +55,35 @@ def test_drawers_are_deterministic(synthetic_run, tmp_path):
         first = drawer.draw(*key, tmp_path / f"{figure.key}-a.png").read_bytes()
         drawer.draw(*other, tmp_path / f"{figure.key}-other.png")
         assert drawer.draw(*key, tmp_path / f"{figure.key}-b.png").read_bytes() == first
+
+
+def test_example_maps_are_deterministic_and_differ_by_head_and_view(synthetic_run, tmp_path):
+    maps = EXAMPLE_MAPS.drawer(RunFolder(synthetic_run))
+    first_id = maps.input_ids[0]
+    first = maps.draw(2, 3, first_id, "global", tmp_path / "a.png").read_bytes()
+    other_head = maps.draw(1, 1, first_id, "global", tmp_path / "b.png").read_bytes()
+    other_view = maps.draw(2, 3, first_id, "attention", tmp_path / "c.png").read_bytes()
+    assert maps.draw(2, 3, first_id, "global", tmp_path / "d.png").read_bytes() == first
+    assert len({first, other_head, other_view}) == 3
+
+
+def _example(n: int) -> Example:
+    rng = np.random.default_rng(n)
+    maps = {view: rng.dirichlet(np.ones(n), size=(1, 1, n)) for view in VIEWS}
+    return Example(input_id=f"n{n}", tokens=["[CLS]", *(f"token{k}" for k in range(n - 2)), "[SEP]"], is_pair=False,
+                   maps=maps)
+
+
+@pytest.mark.parametrize("n", [14, 128, 512])
+def test_maps_keep_readable_rows_up_to_128_tokens_and_bounded_files(tmp_path, n):
+    maps = ExampleMaps([_example(n)])
+    out = maps.draw(1, 1, f"n{n}", "local", tmp_path / "map.png")
+    canvas = maps.canvases[f"n{n}"]
+    rows_px = canvas.axes.get_window_extent().height / n
+    with Image.open(out) as image:
+        x0, y0, x1, y1 = canvas.crop
+        assert max(image.size) <= MAX_PIXELS and image.size == (x1 - x0, y1 - y0)
+    if n <= 128:  # at full resolution: a row holds its 6-point label (9 pixels at 110 dpi)
+        assert canvas.dpi == MAP_DPI and rows_px >= TOKEN_PT / 72 * MAP_DPI
+    else:
+        assert canvas.dpi < MAP_DPI

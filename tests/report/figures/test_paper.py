@@ -1,8 +1,13 @@
-"""Every registered paper figure draws, deterministically, from a synthetic run."""
+"""Every registered paper figure draws, deterministically, from a synthetic run, with the fonts
+matplotlib ships."""
 
+from pathlib import Path
+
+import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.collections import PathCollection
+from matplotlib.font_manager import FontProperties, findfont
 
 from bertstory.report import style
 from bertstory.report.figures.paper import FIGURES, applicable
@@ -22,6 +27,16 @@ def test_paper_figure_is_byte_identical_when_drawn_twice(synthetic_run, tmp_path
     for suffix in (".png", ".pdf"):
         first, second = (tmp_path / c / f"{stem}{suffix}" for c in ("a", "b"))
         assert first.read_bytes() == second.read_bytes(), f"{stem}{suffix} differs between runs"
+
+
+def test_figures_use_the_fonts_matplotlib_ships():
+    """The bytes of a figure depend on its font files: those inside matplotlib's own data, never a
+    system copy of the same family (whose version differs between machines)."""
+    style.apply()
+    shipped = Path(matplotlib.get_data_path()).resolve()
+    for weight in ("normal", "bold"):
+        font = FontProperties(family=plt.rcParams["font.family"], weight=weight)
+        assert shipped in Path(findfont(font, fallback_to_default=False)).resolve().parents, weight
 
 
 def test_every_figure_names_tables_the_run_has(synthetic_run):

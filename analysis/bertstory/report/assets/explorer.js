@@ -3,8 +3,9 @@
    the value under the pointer, and the selected view as lines (query token → input token).
 
    No library and no network. The data arrive as scripts, because browsers refuse fetch() of local
-   files under file://: explorer/index.js calls bertstoryExplorer.run(index) and, when an input is
-   shown, explorer/data/<id>.js calls bertstoryExplorer.register(input) (format: report/explorer/export.py).
+   files under file://: explorer/index.js calls bertstoryExplorer.run(index) (with every sampled input's
+   tokens) and, when a layer of an input is shown, explorer/data/<id>/<layer>.js calls
+   bertstoryExplorer.register(layerData) (format: report/explorer/export.py): one layer is loaded at a time.
    The state lives in the URL hash, both ways: #input=<id>&layer=<1..L>&head=<1..H>&view=<kind>.
    Layers, heads and token positions are numbered from 1 on screen; arrays are 0-based. */
 (function () {
@@ -22,10 +23,10 @@
   const KEYS_VIEW = {"1": 0, "2": 1, "3": 2, "4": 3};
 
   let index = null;           // what explorer/index.js handed over
-  let dataBase = null;        // URL that data/<id>.js is resolved against (index.js's own URL)
+  let dataBase = null;        // URL that data/<id>/<layer>.js is resolved against (index.js's own URL)
   let root = null;
-  const loaded = {};          // id -> decoded input
-  const requested = {};       // id -> true while its script loads
+  const loaded = {};          // id -> layer (from 1) -> decoded maps of that layer
+  const requested = {};       // "<id>/<layer>" -> true while its script loads
   const state = {input: null, layer: 1, head: 1, view: "attention"};
   const ui = {};
   let built = null;           // id of the input whose panels are built
@@ -49,11 +50,10 @@
     return codes;
   }
 
-  /* The n×n map of one kind for 0-based layer and head, as read back: code × the map's scale. */
-  function matrix(input, kind, layer, head) {
-    const map = input.maps[kind];
-    const n = input.n;
-    const which = map.shape.length === 4 ? layer * map.shape[1] + head : layer;
+  /* The n×n map of one kind for a 0-based head, from one layer's data, as read back: code × the map's scale. */
+  function matrix(data, kind, head, n) {
+    const map = data.maps[kind];
+    const which = map.shape.length === 3 ? head : 0;
     const scale = map.scales[which];
     const offset = which * n * n;
     const out = new Float64Array(n * n);
@@ -82,25 +82,29 @@
 
   /* ---- data ---------------------------------------------------------------------------------- */
 
+  const entryOf = (id) => index.inputs.find((entry) => entry.id === id);
+  const layerData = (id, layer) => (loaded[id] || {})[layer];
+
   function register(payload) {
     const maps = {};
     for (const [kind, map] of Object.entries(payload.maps)) {
       maps[kind] = {shape: map.shape, scales: map.scales, codes: decode(map.codes)};
     }
-    loaded[payload.id] = {id: payload.id, tokens: payload.tokens, n: payload.tokens.length, maps: maps};
-    delete requested[payload.id];
-    if (index && payload.id === state.input) render();
+    (loaded[payload.id] = loaded[payload.id] || {})[payload.layer] = {maps: maps};
+    delete requested[`${payload.id}/${payload.layer}`];
+    if (index && payload.id === state.input && payload.layer === state.layer) render();
   }
 
-  function request(id) {
-    if (requested[id]) return;
-    requested[id] = true;
+  function request(id, layer) {
+    const key = `${id}/${layer}`;
+    if (requested[key]) return;
+    requested[key] = true;
     const script = document.createElement("script");
-    script.src = new URL(`data/${encodeURIComponent(id)}.js`, dataBase).href;
+    script.src = new URL(`data/${encodeURIComponent(id)}/${layer}.js`, dataBase).href;
     script.onerror = () => {
-      delete requested[id];
+      delete requested[key];
       script.remove();
-      setStatus(`Could not load the data of input ${id} (${script.src}).`);
+      setStatus(`Could not load the data of input ${id}, layer ${layer} (${script.src}).`);
     };
     document.head.appendChild(script);
   }
@@ -352,7 +356,7 @@
       panel.cols[cell.i].classList.add("bs-hot");
     }
     if (!cell) return;
-    const input = loaded[state.input];
+    const input = entryOf(state.input);
     const n = input.n;
     ui.readout.textContent = `${headName()} · query ${cell.j + 1} “${input.tokens[cell.j]}” → input token ${cell.i + 1} “${input.tokens[cell.i]}”: `;
     index.kinds.forEach((kind, k) => {
@@ -370,25 +374,28 @@
   }
 
   function render() {
-    const input = loaded[state.input];
-    if (!input) return;
+    const data = layerData(state.input, state.layer);
+    if (!data) return;
+    const input = entryOf(state.input);
     if (built !== input.id) buildPanels(input);
     current = {};
     for (const kind of index.kinds) {
-      current[kind] = matrix(input, kind, state.layer - 1, state.head - 1);
+      current[kind] = matrix(data, kind, state.head - 1, input.n);
       paint(kind, current[kind]);
     }
     drawLines(input, state.view, current[state.view]);
     point(null);
     ui.readout.textContent = "Point at a cell to read its value in all four maps.";
-    const entry = index.inputs.find((e) => e.id === input.id);
-    ui.text.textContent = entry.pair ? `“${entry.text}” | “${entry.text_pair}”` : `“${entry.text}”`;
-    setStatus(`Input ${input.id}: ${input.n} tokens, ${(entry.bytes / 1000).toFixed(0)} kB of data.${notice}`);
+    ui.text.textContent = input.pair ? `“${input.text}” | “${input.text_pair}”` : `“${input.text}”`;
+    const kB = (bytes) => (bytes / 1000).toFixed(0);
+    const all = input.layer_bytes.reduce((a, b) => a + b, 0);
+    setStatus(`Input ${input.id}: ${input.n} tokens; layer ${state.layer}: ${kB(input.layer_bytes[state.layer - 1])} kB ` +
+              `of data (${kB(all)} kB for all ${index.num_layers} layers).${notice}`);
     for (const [key, value] of Object.entries(state)) root.setAttribute(`data-${key}`, value);
     root.setAttribute("data-ready", "true");
   }
 
-  /* Controls and hash follow the state; the maps follow once the input's data are loaded. */
+  /* Controls and hash follow the state; the maps follow once the shown layer's data are loaded. */
   function update(notes) {
     notice = notes.length ? ` Not shown: ${notes.join("; ")}.` : "";
     ui.input.value = state.input;
@@ -400,10 +407,10 @@
     if (href) ui.headLink.setAttribute("href", href); else ui.headLink.removeAttribute("href");
     writeHash();
     root.setAttribute("data-ready", "false");
-    if (loaded[state.input]) render();
+    if (layerData(state.input, state.layer)) render();
     else {
-      setStatus(`Loading input ${state.input}…${notice}`);
-      request(state.input);
+      setStatus(`Loading input ${state.input}, layer ${state.layer}…${notice}`);
+      request(state.input, state.layer);
     }
   }
 

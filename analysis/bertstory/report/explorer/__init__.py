@@ -2,10 +2,11 @@
 token contribution side by side as token-labelled heat maps and as lines, in the static site.
 
 :func:`write_explorer` writes, under ``docs/generated/``: ``explorer.md`` (the page),
-``explorer/index.js`` and ``explorer/data/<id>.js`` (see :mod:`.export`) for a seeded sample of
-the run's inputs (:mod:`.sample`), quantised per map (:mod:`.quantise`), and the page's script
-and styles ``assets/explorer.js`` and ``assets/explorer.css``. The page works from ``file://``
-and over http, without a network.
+``explorer/index.js`` and ``explorer/data/<id>/<layer>.js`` (see :mod:`.export`) for a seeded
+sample of the run's inputs with maps that holds the head pages' examples (:mod:`.sample`),
+quantised per map (:mod:`.quantise`), and the page's script and styles ``assets/explorer.js`` and
+``assets/explorer.css``. The page loads one layer of one input at a time and works from
+``file://`` and over http, without a network.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from bertstory.report import project, style
-from bertstory.report.explorer.export import FORMAT, MAP_KINDS, InputFile, write_index, write_input
+from bertstory.report.examples import inputs_with_maps, is_pair
+from bertstory.report.explorer.export import FORMAT, MAP_KINDS, InputFiles, write_index, write_input
 from bertstory.report.explorer.quantise import LEVELS
-from bertstory.report.explorer.sample import DEFAULT_COUNT, is_pair, sample_inputs
-from bertstory.report.figures.heads import MAP_GAMMA
+from bertstory.report.explorer.sample import DEFAULT_COUNT, explorer_inputs
+from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.naming import VIEW_TITLES
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
@@ -39,12 +41,12 @@ KIND_COLORS = {**style.VIEW_COLORS, "contribution": style.OKABE_ITO["purple"]}
 
 @dataclass(frozen=True)
 class Explorer:
-    """What :func:`write_explorer` wrote: the ``page``, the ``seed`` of the sample and one data
-    file per sampled input (``files``, in the run's order)."""
+    """What :func:`write_explorer` wrote: the ``page``, the ``seed`` of the sample and the data
+    files of each sampled input (``files``, in the run's order)."""
 
     page: Path
     seed: int
-    files: list[InputFile]
+    files: list[InputFiles]
 
 
 def colour_scale() -> dict:
@@ -55,12 +57,12 @@ def colour_scale() -> dict:
 
 
 def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -> Explorer:
-    """Write the explorer of ``run`` into ``layout.generated``: ``count`` of the inputs its tables
-    cover, sampled with the run's seed."""
+    """Write the explorer of ``run`` into ``layout.generated``: ``count`` of the inputs whose maps
+    the run keeps, sampled with the run's seed, the head pages' examples among them."""
     seed = run.record.settings.seed
-    analysed, _ = run.analysed_inputs()
-    ids = sample_inputs(analysed, count, seed)
-    rows = analysed.set_index("id")
+    candidates = inputs_with_maps(run)
+    ids = explorer_inputs(candidates, count, seed)
+    rows = candidates.set_index("id")
     folder = layout.generated / FOLDER
     files = [write_input(folder / "data", input_id, list(rows.loc[input_id, "tokens"]), run.load_maps(input_id))
              for input_id in ids]
@@ -69,20 +71,21 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     for file in files:
         row = rows.loc[file.id]
         pair = row.get("text_pair")
-        inputs.append({"id": file.id, "n": file.n, "text": str(row.get("text", "")),
-                       "text_pair": pair if is_pair(pair) else None, "pair": is_pair(pair), "bytes": file.bytes})
+        inputs.append({"id": file.id, "n": file.n, "tokens": [str(t) for t in row["tokens"]],
+                       "text": str(row.get("text", "")), "text_pair": pair if is_pair(pair) else None,
+                       "pair": is_pair(pair), "layer_bytes": list(file.sizes)})
     write_index(folder, {
         "format": FORMAT, "run_id": run.record.run_id, "num_layers": num_layers, "num_heads": num_heads,
-        "seed": seed, "total_inputs": len(analysed), "inputs": inputs,
+        "seed": seed, "total_inputs": len(candidates), "inputs": inputs,
         "kinds": list(MAP_KINDS), "titles": KIND_TITLES, "colors": KIND_COLORS, "scale": colour_scale(),
     })
     for asset in ASSETS:
         project.copy_asset(asset, layout.generated / "assets" / asset)
-    sizes = np.array([f.bytes for f in files])
+    layer_sizes = np.array([size for f in files for size in f.sizes])
     page = layout.generated / "explorer.md"
     page.write_text(environment().get_template("explorer.md.j2").render(
-        L=num_layers, H=num_heads, sampled=len(files), total=len(analysed), seed=seed,
-        median_kb=float(np.median(sizes)) / 1000, max_kb=float(sizes.max()) / 1000,
-        titles=KIND_TITLES,
+        L=num_layers, H=num_heads, sampled=len(files), total=len(candidates), seed=seed,
+        median_kb=float(np.median(layer_sizes)) / 1000, max_kb=float(layer_sizes.max()) / 1000,
+        max_input_kb=max(f.bytes for f in files) / 1000, titles=KIND_TITLES,
     ), encoding="utf-8")
     return Explorer(page=page, seed=seed, files=files)

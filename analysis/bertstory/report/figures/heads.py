@@ -1,9 +1,10 @@
-"""Figure 6, one PNG per head: where the head looks in each view, and two example inputs.
+"""One PNG per head: where the head looks in each view (its maps on the example inputs are
+:mod:`bertstory.report.figures.head_maps`).
 
-Drawing 72–144 figures is the report's slowest step, so :class:`HeadFigure` renders the
-parts every head shares (axes, ticks, token labels, colour bar) once and, per head, only
-draws its lines, bars, maps and title over a copy of that background (Agg blitting).
-Every panel therefore has a fixed scale, the same on all heads' pages.
+Drawing 72–144 figures is one of the report's slowest steps, so :class:`HeadFigure` renders the
+parts every head shares (axes, ticks, legend) once and, per head, only draws its lines, bars and
+title over a copy of that background (Agg blitting). Every panel therefore has a fixed scale,
+the same on all heads' pages.
 """
 
 from __future__ import annotations
@@ -13,72 +14,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
-from PIL import Image
 
 from bertstory.report import style
-from bertstory.report.examples import Example
 from bertstory.findings.patterns import MASS_CLASSES
 from bertstory.report.naming import CLASS_TITLES, VIEW_TITLES, head_name
 from bertstory.views import VIEWS
 
 HEAD_DPI = 110
 """Resolution of per-head PNGs (site only)."""
-MAP_GAMMA = 0.5
-"""Colour scale of the example maps: share of the row, power-law with this exponent so
-that broad rows (≈ 1/n per token) stay visible next to sharp ones."""
-
-
-def _token_label(token: str, limit: int = 10) -> str:
-    return token if len(token) <= limit else token[: limit - 1] + "…"
 
 
 class HeadFigure:
     """Per-head figure: (a) mean mass at relative offsets −5..+5 per view, (b) mean mass per
-    token class per view, then for each example the attention, local and global maps
-    (rows = queries, columns = keys / input tokens, colour = share of the row)."""
+    token class per view."""
 
-    def __init__(self, positions: pd.DataFrame, heads: pd.DataFrame, examples: list[Example]) -> None:
+    def __init__(self, positions: pd.DataFrame, heads: pd.DataFrame) -> None:
         """``positions``: :func:`bertstory.report.frames.positions`; ``heads``: the heads table."""
         self.offsets = np.array(sorted(positions["offset"].unique()))
         grid = positions.pivot_table(index=["layer", "head", "view"], columns="offset", values="mass")
         self.profiles = {key: row.to_numpy(float) for key, row in grid.reindex(columns=self.offsets).iterrows()}
         self.heads = heads.set_index(["layer", "head"])
-        self.examples = examples
-        max_n = max((len(e.tokens) for e in examples), default=1)
-        map_height = 2.2 + 0.02 * max_n
-        self.fig = Figure(figsize=(style.PAGE_WIDTH_IN, 2.2 + map_height * len(examples)), dpi=HEAD_DPI,
-                          layout="constrained")
+        self.fig = Figure(figsize=(style.PAGE_WIDTH_IN, 2.9), dpi=HEAD_DPI, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
-        grid_spec = self.fig.add_gridspec(1 + len(examples), 6, height_ratios=[2.0] + [map_height] * len(examples))
+        grid_spec = self.fig.add_gridspec(1, 2)
         self.title = self.fig.suptitle(f"{head_name(99, 99)}   (attention: punct, local: punct, global: punct)",
                                        fontsize=10, fontweight="bold")
-        self._profile_panel(self.fig.add_subplot(grid_spec[0, 0:3]))
-        self._class_panel(self.fig.add_subplot(grid_spec[0, 3:6]))
-        self.images = []
-        norm = PowerNorm(MAP_GAMMA, vmin=0.0, vmax=1.0)
-        map_axes = []
-        for row, example in enumerate(examples, start=1):
-            n = len(example.tokens)
-            labels = [_token_label(t) for t in example.tokens]
-            kind = "pair" if example.is_pair else "sentence"
-            for col, view in enumerate(VIEWS):
-                ax = self.fig.add_subplot(grid_spec[row, 2 * col: 2 * col + 2])
-                image = ax.imshow(np.zeros((n, n)), cmap=style.MAP_CMAP, norm=norm, interpolation="nearest",
-                                  animated=True)
-                ax.set_xticks(range(n), labels, rotation=90, fontsize=5)
-                ax.set_yticks(range(n), labels, fontsize=5)
-                ax.tick_params(length=0, pad=1)
-                if row == 1:
-                    ax.set_title(VIEW_TITLES[view], fontsize=8)
-                ax.set_xlabel("input token (key)", fontsize=7)
-                if col == 0:
-                    ax.set_ylabel(f"input {example.input_id} ({kind})\nquery", fontsize=7)
-                self.images.append((row - 1, view, image))
-                map_axes.append(ax)
-        if map_axes:
-            self.fig.colorbar(self.images[0][2], ax=map_axes, shrink=0.8, label="share of the query's row")
+        self._profile_panel(self.fig.add_subplot(grid_spec[0, 0]))
+        self._class_panel(self.fig.add_subplot(grid_spec[0, 1]))
         # Lay out once with the placeholder title, then freeze the layout and keep the background.
         self.canvas.draw()
         self.fig.set_layout_engine("none")
@@ -133,10 +96,5 @@ class HeadFigure:
             for bar, cls in zip(bars, MASS_CLASSES):
                 bar.set_height(float(row[f"mass_{cls}_{view}"]))
                 self.fig.draw_artist(bar)
-        for k, view, image in self.images:
-            image.set_data(self.examples[k].maps[view][layer - 1, head - 1])
-            self.fig.draw_artist(image)
         self.fig.draw_artist(self.title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(out, format="png")
-        return out
+        return style.save_canvas(self.canvas, out)

@@ -5,6 +5,9 @@ a title and caption the page prints, and a factory that prepares a drawer once p
 expensive part: tables reshaped, shared axes laid out) whose ``draw`` writes one page's PNG.
 Adding a panel to the head page means writing its drawer module and adding one entry here;
 ``build.py``, the page templates and the tests iterate over :data:`PAGE_FIGURES`.
+
+Each head page also shows the head's maps on the example inputs, one PNG per example and view,
+each linked to the explorer at that head, input and view: :data:`EXAMPLE_MAPS`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import matplotlib.pyplot as plt
 
 from bertstory.report import frames, style
 from bertstory.report.examples import load_examples
+from bertstory.report.figures.head_maps import ExampleMaps
 from bertstory.report.figures.heads import HeadFigure
 from bertstory.report.figures.layers import LAYER_DPI, layer_figure
 from bertstory.report.naming import head_name, layer_slug
 from bertstory.results import RunFolder
+from bertstory.views import VIEWS
 
 Scope = Literal["layer", "head"]
 
@@ -64,9 +69,35 @@ class LayerDrawer:
         return path
 
 
+@dataclass(frozen=True)
+class ExampleMapsFigure:
+    """The maps of every head on the example inputs (:mod:`bertstory.report.examples`): per head,
+    example input and view (attention, local, global) one PNG ``<head>-<key>-<input id>-<view>.png``
+    beside the head page, linked to the explorer at that head, input and view. ``caption`` is
+    Markdown the head page prints before the maps."""
+
+    key: str
+    title: str
+    caption: str
+    drawer: Callable[[RunFolder], ExampleMaps]
+
+    def file_name(self, page_stem: str, input_id: str, view: str) -> str:
+        return f"{page_stem}-{self.key}-{input_id}-{view}.png"
+
+    @staticmethod
+    def explorer_link(layer: int, head: int, input_id: str, view: str) -> str:
+        """The explorer at this head (1-based), input and view, from a head page."""
+        return f"../explorer.md#input={input_id}&layer={layer}&head={head}&view={view}"
+
+
 def _head_figure(run: RunFolder) -> HeadFigure:
     style.apply()
-    return HeadFigure(frames.positions(run.table("positions")), run.table("heads"), load_examples(run))
+    return HeadFigure(frames.positions(run.table("positions")), run.table("heads"))
+
+
+def _example_maps(run: RunFolder) -> ExampleMaps:
+    style.apply()
+    return ExampleMaps(load_examples(run))
 
 
 PAGE_FIGURES: tuple[PageFigure, ...] = (
@@ -80,10 +111,17 @@ PAGE_FIGURES: tuple[PageFigure, ...] = (
     PageFigure(
         "views", "head", "Where the head looks, in each view",
         "(a) Mean mass at each relative position of the key (−5..+5) and (b) mean mass per token class, under "
-        "attention, local and global attribution. Below: the three maps on two example inputs (rows = queries, "
-        "columns = input tokens; colour = share of the row, same scale on every head's page).",
+        "attention, local and global attribution.",
         _head_figure,
     ),
+)
+
+EXAMPLE_MAPS = ExampleMapsFigure(
+    "map", "The maps on example inputs",
+    "The head's attention, local and global attribution on each example input: rows are queries, columns input "
+    "tokens, colour the share of the query's row (one scale on every head's page and in the explorer). Each map "
+    "opens in the [explorer](../explorer.md) at this head and input.",
+    _example_maps,
 )
 
 
@@ -94,7 +132,7 @@ def figures_for(scope: Scope) -> list[PageFigure]:
 
 def draw_page_figures(run: RunFolder, generated: Path) -> int:
     """Draw every registered figure of every layer page (``generated/layers/``) and head page
-    (``generated/heads/``); returns how many files were written."""
+    (``generated/heads/``), and the head pages' :data:`EXAMPLE_MAPS`; returns how many files were written."""
     style.apply()
     record = run.record
     layers = range(1, record.num_layers + 1)
@@ -110,4 +148,11 @@ def draw_page_figures(run: RunFolder, generated: Path) -> int:
         for layer, head in heads:
             drawer.draw(layer, head, generated / "heads" / figure.file_name(head_name(layer, head)))
             written += 1
+    maps = EXAMPLE_MAPS.drawer(run)
+    for layer, head in heads:
+        for input_id in maps.input_ids:
+            for view in VIEWS:
+                maps.draw(layer, head, input_id, view,
+                          generated / "heads" / EXAMPLE_MAPS.file_name(head_name(layer, head), input_id, view))
+                written += 1
     return written

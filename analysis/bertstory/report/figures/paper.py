@@ -1,4 +1,5 @@
-"""Draw the paper figures of a run (figures 1–8; figure 8 with the probe estimator only) as PNG and PDF."""
+"""Draw the paper figures of a run (figures 1–8; figure 8 with the probe estimator only) as PNG and PDF,
+from the rounded tables of ``figures/tables/`` (:mod:`bertstory.report.figure_tables`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from matplotlib.figure import Figure
 
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames, style
+from bertstory.report.figure_tables import FigureTables
 from bertstory.report.figures import disagreement, estimator, head_clusters, labels, mixing, persistence
 from bertstory.results import RunFolder
 
@@ -18,13 +20,14 @@ from bertstory.results import RunFolder
 @dataclass(frozen=True)
 class PaperFigure:
     """One paper figure: file ``stem`` (no suffix), a ``title``, a ``caption`` for pages, the
-    findings ``tables`` it is drawn from, and ``draw``, which draws it from a run."""
+    findings ``tables`` it is drawn from, and ``draw``, which draws it from a run's tables (a
+    :class:`FigureTables` or the :class:`RunFolder` itself: ``table(name)``, ``summary()``, ``record``)."""
 
     stem: str
     title: str
     caption: str
     tables: tuple[str, ...]
-    draw: Callable[[RunFolder], Figure]
+    draw: Callable[[FigureTables | RunFolder], Figure]
 
 
 FIGURES: dict[str, PaperFigure] = {
@@ -109,14 +112,11 @@ def applicable(run: RunFolder) -> list[PaperFigure]:
     return [f for f in FIGURES.values() if all(run.optional_table(t) is not None for t in f.tables)]
 
 
-def draw_paper_figures(run: RunFolder, out_dir: Path) -> list[PaperFigure]:
-    """Write ``<stem>.png`` and ``<stem>.pdf`` of each applicable figure into ``out_dir``."""
+def draw_paper_figures(tables: FigureTables, figures: list[PaperFigure], out_dir: Path) -> None:
+    """Write ``<stem>.png`` and ``<stem>.pdf`` of each of ``figures`` into ``out_dir``, drawn from ``tables``."""
     style.apply()
-    drawn = []
-    for spec in applicable(run):
+    for spec in figures:
         with style.seeded_jitter():
-            fig = spec.draw(run)
+            fig = spec.draw(tables)
         style.save(fig, out_dir / spec.stem)
         plt.close(fig)
-        drawn.append(spec)
-    return drawn
