@@ -50,6 +50,7 @@ def test_the_strict_build_passes_and_pages_name_the_first_and_end_tokens(decoder
     rows = [line.split("|")[1].strip() for line in head.splitlines() if line.startswith("| ")]
     assert "first token" in rows and "end token" in rows
     assert "next" not in rows and "[CLS]" not in rows and "[SEP]" not in rows
+    assert "(gpt2, a decoder: causal mask, revision" in (generated / "index.md").read_text(encoding="utf-8")
     patterns = (generated / "patterns.md").read_text(encoding="utf-8")
     assert '!!! note "A decoder"' in patterns and "there is no `next` class" in patterns
     spearman_header = next(line for line in patterns.splitlines() if line.startswith("| layer | first-token"))
