@@ -18,9 +18,10 @@ from bertstory.report.pages import PageWriter
 from bertstory.report.static_site import build_static_site
 from bertstory.results import RunFolder, atomic_write_json
 
-RUN_TIMES = ("started", "finished", "seconds")
-"""``run.json`` fields left out of ``figures/tables/run.json``: regenerating the same results
-then changes no committed file."""
+RUN_CIRCUMSTANCES = ("started", "finished", "seconds", "workers", "bytes")
+"""``run.json`` fields left out of ``figures/tables/run.json``: when and how long, by how many
+workers, and the bytes on disk (compressed maps, whose size moves with their last bits).
+Regenerating the same results then changes no committed file."""
 REPORT_TABLES: tuple[str, ...] = (*TABLE_NAMES, ESTIMATOR_TABLE)
 """The tables a report may show: the findings tables (all required) and the estimator check."""
 ASSETS: tuple[str, ...] = ("bertstory.css", "iframe-worker-shim.js")
@@ -42,11 +43,11 @@ class Report:
 def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[PaperFigure]:
     """Rewrite ``figures/``: the tables behind the run's paper figures in ``figures/tables/`` at their
     stated precision (:mod:`bertstory.report.figure_tables`) with the run's provenance (``run.json``
-    less :data:`RUN_TIMES`), then each figure as PNG and PDF drawn from those tables as read back;
+    less :data:`RUN_CIRCUMSTANCES`), then each figure as PNG and PDF drawn from those tables as read back;
     figures the run has no data for are removed. Returns the figures drawn."""
     figures = applicable(run)
     write_figure_tables(run, sorted({t for f in figures for t in f.tables}), layout.figure_tables)
-    provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_TIMES}
+    provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_CIRCUMSTANCES}
     atomic_write_json(layout.figure_provenance, provenance)
     draw_paper_figures(FigureTables(run, layout.figure_tables), figures, layout.figures)
     for stem in set(FIGURES) - {f.stem for f in figures}:
