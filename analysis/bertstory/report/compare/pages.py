@@ -87,8 +87,9 @@ def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: Comp
     for pair in compared:
         figures = draw_comparison_figures([pair.a, pair.b], pair.paired, folder, pair.stem)
         path = folder / f"{pair.stem}.md"
-        path.write_text(env.get_template("compare_pair.md.j2").render(
-            pair=pair, runs=[rows[pair.a.position], rows[pair.b.position]], figures=figures, stem=pair.stem, **common), encoding="utf-8")
+        page = env.get_template("compare_pair.md.j2").render(
+            pair=pair, runs=[rows[pair.a.position], rows[pair.b.position]], figures=figures, stem=pair.stem, **common)
+        path.write_text(page, encoding="utf-8")
         written.append(path)
     figures = draw_comparison_figures(runs, None, folder, "index") if compared else []
     index = folder / "index.md"

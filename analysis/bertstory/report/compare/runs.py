@@ -39,11 +39,11 @@ def letter(k: int) -> str:
 @dataclass(frozen=True)
 class ComparedRun:
     """One finished run of a comparison: its folder, its ``position`` among the runs compared
-    (0-based, in the order given; its :attr:`letter` names it on the pages) and, from its tables, ``curves`` (one row per
-    layer: ``layer`` from 1, ``depth`` = layer / L, and :data:`CURVE_COLUMNS`) and ``patterns`` (one
-    row per pattern class, in ``PATTERN_CLASSES`` order: ``heads`` with the pattern, then for each
-    view of ``PERSISTENCE_VIEWS`` ``persist_<view>`` and ``specific_<view>``, summed over layers from
-    the ``persistence`` table)."""
+    (0-based, in the order given; its :attr:`letter` names it on the pages) and, from its tables,
+    ``curves`` (one row per layer: ``layer`` from 1, ``depth`` = layer / L, and :data:`CURVE_COLUMNS`)
+    and ``patterns`` (one row per pattern class, in ``PATTERN_CLASSES`` order: ``heads`` with the
+    pattern, then for each view of ``PERSISTENCE_VIEWS`` ``persist_<view>`` and ``specific_<view>``,
+    summed over layers from the ``persistence`` table)."""
 
     run: RunFolder
     position: int
