@@ -226,3 +226,40 @@ def test_a_plain_report_has_a_compare_index_that_says_how_to_compare(synthetic_r
     assert "`bertstory compare RUN_A RUN_B …`" in index
     assert list((tmp_path / "project" / "docs" / "generated" / "compare").iterdir()) == \
         [tmp_path / "project" / "docs" / "generated" / "compare" / "index.md"]
+
+
+SENTENCES = ("The cat sat on the mat.\n" "Prices rose 3.5% in 2024.\n" "Where is the station, then?\n"
+             "Photosynthesis needs light, water and air.\n")
+
+
+def _analyze(model: Path, corpus: Path, out: Path) -> Path:
+    result = CliRunner().invoke(cli, ["analyze", "--model", str(model), "--corpus", str(corpus), "--out", str(out),
+                                      "--estimator", "exact", "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return RunFolder.open(result.output.strip().rsplit("-> ", 1)[1]).path
+
+
+def test_compare_tiny_encoder_and_decoder_runs_through_the_cli(tiny_model_dirs, tmp_path):
+    """Tiny BERT and tiny GPT-2 analysed on one corpus of single sentences are compared input by input;
+    tiny BERT on another corpus, by aggregates only; the strict MkDocs build passes."""
+    corpus, other = tmp_path / "corpus.txt", tmp_path / "other.txt"
+    corpus.write_text(SENTENCES, encoding="utf-8")
+    other.write_text("A dog ran.\nThe river bank flooded.\n", encoding="utf-8")
+    bert = _analyze(tiny_model_dirs["bert"], corpus, tmp_path / "results")
+    gpt2 = _analyze(tiny_model_dirs["gpt2"], corpus, tmp_path / "results")
+    bert_other = _analyze(tiny_model_dirs["bert"], other, tmp_path / "results")
+    project = tmp_path / "project"
+    result = CliRunner().invoke(cli, ["compare", str(bert), str(gpt2), str(bert_other), "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    folder = project / "docs" / "generated" / "compare"
+    same = (folder / f"{bert.name}-vs-{gpt2.name}.md").read_text()
+    assert "compared input by input on the 4 inputs" in same
+    assert "| B | `" in same and "gpt2 (causal) | 2 × 4 |" in same
+    different = (folder / f"{bert.name}-vs-{bert_other.name}.md").read_text()
+    assert "The runs analysed different corpora" in different and "## Input by input" not in different
+    for letter, run in (("A", bert), ("B", gpt2)):
+        layers = pd.read_csv(run / "tables" / "layers.csv")
+        for row in layers.itertuples():
+            assert (f"| {letter} | {row.layer} | {fmt(row.layer / len(layers), 2)} | "
+                    f"{fmt(row.js_attention_local_median)} | {fmt(row.js_attention_global_median)} |") in same
+    assert (project / "site" / "generated" / "compare" / f"{bert.name}-vs-{gpt2.name}.html").is_file()
