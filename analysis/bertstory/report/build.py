@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bertstory.findings import TABLE_NAMES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import project
+from bertstory.report.compare.pages import write_comparison
+from bertstory.report.compare.runs import ComparedRun, compared_run
+from bertstory.report.compare.settings import CompareSettings
 from bertstory.report.explorer import write_explorer
 from bertstory.report.figure_tables import FigureTables, write_figure_tables
 from bertstory.report.figures.page_figures import draw_page_figures
@@ -88,11 +92,14 @@ def _link(layout: project.Layout, path: Path) -> str:
 
 
 def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | None = None,
-                 build: bool = True) -> Report:
+                 build: bool = True, compare: Sequence[ComparedRun] = (),
+                 compare_settings: CompareSettings = CompareSettings()) -> Report:
     """Figures, pages and (when ``build``) the site of the run in ``run_dir``.
 
     ``project_dir`` becomes (or already is) a report project, see :mod:`bertstory.report.project`;
-    the site goes to ``site_dir`` (default ``project_dir/site``).
+    the site goes to ``site_dir`` (default ``project_dir/site``). ``compare``: the runs of the
+    comparison section, this run first (:func:`bertstory.report.compare.build.compare_runs`); without
+    them the section's index says how to compare this run with others.
     """
     steps: dict[str, float] = {}
     start = time.perf_counter()
@@ -119,6 +126,8 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     pages = [writer.overview(), *writer.layers(), *writer.heads_pages(), writer.patterns(), writer.mixing(),
              writer.estimator(), writer.reproduce(downloads), write_explorer(run, layout).page]
     lap("pages")
+    pages += write_comparison(list(compare) or [compared_run(run)], layout, compare_settings)
+    lap("comparison")
     index = None
     if build:
         index = build_static_site(layout.mkdocs_yml, Path(site_dir) if site_dir else layout.default_site)
