@@ -35,3 +35,15 @@ def test_a_decoder_names_its_first_and_end_tokens_and_has_no_next():
     assert names.causal and "next" not in names.shown and "next" not in names.label_columns
     assert "next" not in names.pattern_classes and "next" not in names.labels
     assert names.shown == tuple(c for c in MASS_CLASSES if c != "next")
+
+
+def test_a_comparison_names_the_first_and_end_tokens_as_all_its_runs_do():
+    from bertstory.report.compare.pages import _pattern_titles
+
+    def run(causal, cls, sep):
+        return SimpleNamespace(run=SimpleNamespace(record=record(causal, cls, sep)))
+
+    bert = run(False, "[CLS]", "[SEP]")
+    assert _pattern_titles([bert, bert])["CLS"] == "[CLS]"
+    titles = _pattern_titles([bert, run(True, "<|endoftext|>", "<|endoftext|>")])
+    assert (titles["CLS"], titles["SEP"], titles["prev"]) == ("first-token", "end-token", "previous-token")

@@ -50,6 +50,10 @@ FIRST_TOKEN = "first token"
 """What pages call the ``CLS`` class of a model whose tokenizer has no [CLS]-like token, and of a decoder."""
 END_TOKEN = "end token"
 """What pages call the ``SEP`` class of a model whose tokenizer has no [SEP]-like token, and of a decoder."""
+FIRST_TOKEN_PATTERN = "first-token"
+"""How a sentence names patterns on the first token ("first-token patterns")."""
+END_TOKEN_PATTERN = "end-token"
+"""How a sentence names patterns on the end token."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,8 @@ def class_names(record: RunRecord) -> ClassNames:
     sep = END_TOKEN if causal or not tokens.sep else tokens.sep
     return ClassNames(
         titles={"cls": cls, "sep": sep, **CLASS_TITLES},
-        patterns={"CLS": cls if cls != FIRST_TOKEN else "first-token",
-                  "SEP": sep if sep != END_TOKEN else "end-token", **PATTERN_TITLES},
+        patterns={"CLS": cls if cls != FIRST_TOKEN else FIRST_TOKEN_PATTERN,
+                  "SEP": sep if sep != END_TOKEN else END_TOKEN_PATTERN, **PATTERN_TITLES},
         shown=tuple(c for c in MASS_CLASSES if not (causal and c == "next")),
         causal=causal,
     )
