@@ -1,5 +1,6 @@
-"""Shared fixtures: tiny randomly initialised encoders of each supported family, saved as
-model folders (with the embedded bert-base-uncased tokenizer) so the CLI can load them."""
+"""Shared fixtures: tiny randomly initialised models of each supported family, saved as model
+folders so the CLI can load them: encoders with the embedded bert-base-uncased tokenizer,
+decoders with a small tokenizer of their own family (:mod:`tiny_tokenizers`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from transformers import AutoTokenizer
 
 from bertstory.models import embedded_model_path
-from tiny_models import FAMILIES, build_tiny_model
+from tiny_models import DECODERS, FAMILIES, build_tiny_model
+from tiny_tokenizers import decoder_tokenizer
 
 
 @pytest.fixture(scope="session")
@@ -19,12 +21,13 @@ def embedded_tokenizer():
 
 @pytest.fixture(scope="session")
 def tiny_model_dirs(tmp_path_factory, embedded_tokenizer) -> dict[str, Path]:
-    """One saved tiny model folder per supported family."""
+    """One saved tiny model folder per supported family, with its tokenizer (a decoder's own)."""
     folders = {}
     for family in FAMILIES:
         folder = tmp_path_factory.mktemp(f"tiny-{family}")
-        build_tiny_model(family, embedded_tokenizer.vocab_size).save_pretrained(folder)
-        embedded_tokenizer.save_pretrained(folder)
+        tokenizer = decoder_tokenizer(family) if family in DECODERS else embedded_tokenizer
+        build_tiny_model(family, len(tokenizer)).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
         folders[family] = folder
     return folders
 
@@ -32,6 +35,20 @@ def tiny_model_dirs(tmp_path_factory, embedded_tokenizer) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tiny_model_dirs) -> Path:
     return tiny_model_dirs["bert"]
+
+
+@pytest.fixture
+def single_sentence_corpus(tmp_path) -> Path:
+    """Four short single sentences, as a .txt corpus (for tokenizers without a pair template)."""
+    path = tmp_path / "singles.txt"
+    path.write_text(
+        "The cat sat on the mat.\n"
+        "Tokenization splits unbelievably long words, doesn't it?\n"
+        "Where is the station? Turn left at the bridge.\n"
+        "Photosynthesis needs light.\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 @pytest.fixture

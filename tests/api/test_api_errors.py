@@ -127,3 +127,8 @@ def test_in_memory_model_on_two_devices_is_refused(embedded_tokenizer):
     model = build_tiny_model("bert", embedded_tokenizer.vocab_size)
     model.pooler.dense.to("meta")
     one_line_error(lambda: bertstory.explain(model, "Hi.", tokenizer=embedded_tokenizer), "on one device", "cpu", "meta")
+
+
+def test_a_pair_for_a_tokenizer_without_a_pair_template(tiny_model_dirs):
+    one_line_error(lambda: bertstory.explain(tiny_model_dirs["gpt2"], "The cat sat.", "It was tired."),
+                   "has no pair template", "pass a single text, without text_pair")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from bertstory.cli import cli
 from bertstory.results import RunFolder
 
-from tiny_models import FAMILIES
+from tiny_models import DECODERS, FAMILIES
 
 
 def analyze(*args):
@@ -22,18 +22,24 @@ def only_run(out):
     return run_dir
 
 
+NO_PAIR_TEMPLATE = ("gpt2", "gpt_neox", "qwen2")
+"""Families whose tiny tokenizer (like the real one) has no pair template: they get single sentences."""
+
+
 @pytest.mark.parametrize("family", FAMILIES)
-def test_writes_complete_results_directory(tiny_model_dirs, small_corpus, tmp_path, family):
-    result = analyze("--model", tiny_model_dirs[family], "--corpus", small_corpus, "--out", tmp_path / "r")
+def test_writes_complete_results_directory(tiny_model_dirs, small_corpus, single_sentence_corpus, tmp_path, family):
+    corpus, n_inputs, n_pairs = (single_sentence_corpus, 4, 0) if family in NO_PAIR_TEMPLATE else (small_corpus, 5, 2)
+    result = analyze("--model", tiny_model_dirs[family], "--corpus", corpus, "--out", tmp_path / "r")
     assert result.exit_code == 0, result.output
     run_dir = only_run(tmp_path / "r")
     run = json.loads((run_dir / "run.json").read_text())
     assert run["status"] == "complete" and run["finished"]
     assert run["model"]["model_type"] == family and run["model"]["num_layers"] == 2
-    assert run["corpus"]["n_selected"] == 5 and run["n_inputs"] == 5
+    assert run["model"]["causal"] == (family in DECODERS)
+    assert run["corpus"]["n_selected"] == n_inputs and run["n_inputs"] == n_inputs
     inputs = pd.read_json(run_dir / "inputs.jsonl", lines=True, dtype={"id": str})
-    assert list(inputs.id) == ["00000", "00001", "00002", "00003", "00004"]
-    assert inputs.text_pair.notna().sum() == 2
+    assert list(inputs.id) == [f"{k:05d}" for k in range(n_inputs)]
+    assert inputs.text_pair.notna().sum() == n_pairs
     for row in inputs.itertuples():
         n = len(row.tokens)
         with np.load(run_dir / "maps" / f"{row.id}.npz") as maps:
@@ -45,7 +51,7 @@ def test_writes_complete_results_directory(tiny_model_dirs, small_corpus, tmp_pa
     errors = pd.read_csv(run_dir / "tables" / "estimator_error.csv")
     assert set(errors.view) == {"local", "global", "contribution"} and 8 in set(errors.probes)
     heads = pd.read_csv(run_dir / "tables" / "heads.csv")
-    assert len(heads) == 2 * 4 and (heads.n_inputs == 5).all()
+    assert len(heads) == 2 * 4 and (heads.n_inputs == n_inputs).all()
 
 
 def test_settings_key_the_run_folder(tiny_bert_dir, small_corpus, tmp_path):

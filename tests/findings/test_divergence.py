@@ -114,3 +114,45 @@ def test_pairwise_js_sum_equals_a_loop_over_pairs():
             expected = sum(jensenshannon(p[a, r], p[b, r], base=2) ** 2 for r in range(4))
             assert out[a, b] == pytest.approx(expected, abs=1e-12)
     assert np.all(np.diag(out) == 0.0)
+
+
+def causal_rows(rng: np.random.Generator, n: int, leading: tuple[int, ...] = ()) -> np.ndarray:
+    """Row-stochastic ``(*leading, n, n)`` maps with zeros above the diagonal, as a decoder's,
+    with ties among the visible keys (values drawn from a few levels)."""
+    x = rng.integers(1, 4, size=(*leading, n, n)).astype(float) * np.tril(np.ones((n, n)))
+    return x / x.sum(-1, keepdims=True)
+
+
+def test_causal_spearman_ranks_only_the_visible_keys_as_scipy_does():
+    rng = np.random.default_rng(3)
+    n = 7
+    p, q = causal_rows(rng, n, (2, 3)), causal_rows(rng, n, (2, 3))
+    rho = spearman_from_ranks(standardised_ranks(p, causal=True), standardised_ranks(q, causal=True))
+    assert rho.shape == (2, 3, n)
+    for index in np.ndindex(2, 3):
+        assert np.isnan(rho[index][0])  # the first row sees one key: undefined
+        for j in range(1, n):
+            a, b = p[index][j, : j + 1], q[index][j, : j + 1]
+            expected = spearmanr(a, b).statistic if a.std() > 0 and b.std() > 0 else np.nan
+            np.testing.assert_allclose(rho[index][j], expected, atol=1e-12, err_msg=f"{index} row {j}")
+    # the zeros after the query would otherwise tie and count as agreement
+    unmasked = spearman_from_ranks(standardised_ranks(p), standardised_ranks(q))
+    assert not np.allclose(unmasked[..., 1:-1], rho[..., 1:-1])
+
+
+def test_causal_js_tv_top1_and_entropy_equal_their_values_on_the_visible_keys():
+    rng = np.random.default_rng(4)
+    n = 6
+    p, q = causal_rows(rng, n, (3,)), causal_rows(rng, n, (3,))
+    js, tv, top1 = js_divergence(p, q), total_variation(p, q), top1_agreement(p, q)
+    entropy = normalised_entropy(p, causal=True)
+    for h in range(3):
+        for j in range(n):
+            a, b = p[h, j, : j + 1], q[h, j, : j + 1]
+            assert js[h, j] == pytest.approx(jensenshannon(a, b, base=2) ** 2, abs=1e-12)
+            assert tv[h, j] == pytest.approx(0.5 * np.abs(a - b).sum(), abs=1e-12)
+            assert top1[h, j] == float(np.argmax(a) == np.argmax(b))
+            if j == 0:
+                assert np.isnan(entropy[h, j])
+            else:
+                assert entropy[h, j] == pytest.approx(-(a * np.log(a)).sum() / math.log(j + 1), abs=1e-12)

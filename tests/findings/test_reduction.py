@@ -103,6 +103,8 @@ def class_members(tokens, j, name, causal):
         return [j - 1] if j >= 1 else []
     if name == "next":
         return [j + 1] if j + 1 in visible else []
+    if name == "cls" and causal:  # a decoder's CLS is its first token
+        return [0]
     test = {"cls": lambda t: t == "[CLS]", "sep": lambda t: t == "[SEP]", "punct": is_punct,
             "period": lambda t: t in (".", "##."), "comma": lambda t: t == ","}[name]
     return [i for i in visible if test(tokens[i])]
@@ -238,8 +240,9 @@ def direct(inputs, causal):
                 per_input.append(row_js)
                 tv += [0.5 * np.abs(p[j] - q[j]).sum() for j in range(len(tokens))]
                 top1 += [float(np.argmax(p[j]) == np.argmax(q[j])) for j in range(len(tokens))]
-                rhos += [spearmanr(p[j], q[j]).statistic for j in range(len(tokens))
-                         if np.ptp(p[j]) > 0 and np.ptp(q[j]) > 0]
+                seen = [slice(0, j + 1 if causal else len(tokens)) for j in range(len(tokens))]
+                rhos += [spearmanr(p[j, seen[j]], q[j, seen[j]]).statistic for j in range(len(tokens))
+                         if np.ptp(p[j, seen[j]]) > 0 and np.ptp(q[j, seen[j]]) > 0]
             rec[f"js_{a}_{b}"] = np.mean(js)
             rec[f"tv_{a}_{b}"] = np.mean(tv)
             rec[f"spearman_{a}_{b}"] = np.mean(rhos)
@@ -309,8 +312,9 @@ def direct(inputs, causal):
                 per_input.append(row_js)
                 tv += [0.5 * np.abs(estimate[j] - c[j]).sum() for j in range(n)]
                 top1 += [float(np.argmax(estimate[j]) == np.argmax(c[j])) for j in range(n)]
-                rhos += [spearmanr(estimate[j], c[j]).statistic for j in range(n)
-                         if np.ptp(estimate[j]) > 0 and np.ptp(c[j]) > 0]
+                seen = [slice(0, j + 1 if causal else n) for j in range(n)]
+                rhos += [spearmanr(estimate[j, seen[j]], c[j, seen[j]]).statistic for j in range(n)
+                         if np.ptp(estimate[j, seen[j]]) > 0 and np.ptp(c[j, seen[j]]) > 0]
             rec[f"js_{method}"], rec[f"tv_{method}"] = np.mean(js), np.mean(tv)
             rec[f"spearman_{method}"], rec[f"top1_{method}"] = np.mean(rhos), np.mean(top1)
             rec[f"js_{method}_median"] = np.median([np.mean(x) for x in per_input])

@@ -70,3 +70,13 @@ def test_rollout_table_against_contribution_by_hand(tmp_path, runs):
     assert layer2["js_attention"] == pytest.approx(0.5, abs=1e-6)
     assert layer2["top1_attention"] == pytest.approx(0.5)
     assert layer2["spearman_attention"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_rollout_of_causal_attention_stays_causal():
+    rng = np.random.default_rng(1)
+    n = 5
+    a = rng.random((3, 2, n, n)) * np.tril(np.ones((n, n)))
+    a /= a.sum(-1, keepdims=True)
+    rollout = attention_rollout(a)
+    assert (rollout[..., np.triu_indices(n, k=1)[0], np.triu_indices(n, k=1)[1]] == 0).all()
+    np.testing.assert_allclose(rollout.sum(-1), 1.0, atol=1e-12)

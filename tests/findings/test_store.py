@@ -75,7 +75,8 @@ def test_statistics_of_another_format_are_recomputed_from_the_map(small_run):
     tokens = arrays.pop("tokens")
     folder.save_stats("in-0001", arrays, tokens, STATISTICS_FORMAT + 1)
     assert not folder.has_stats("in-0001", STATISTICS_FORMAT)
-    with pytest.raises(BertstoryError, match="holds statistics of format 2, this bertstory reads format 1"):
+    with pytest.raises(BertstoryError, match=f"holds statistics of format {STATISTICS_FORMAT + 1}, "
+                                             f"this bertstory reads format {STATISTICS_FORMAT}"):
         folder.load_stats("in-0001", STATISTICS_FORMAT)
     write_findings(small_run, CONFIG)
     assert folder.has_stats("in-0001", STATISTICS_FORMAT)

@@ -41,3 +41,17 @@ def test_class_masks_roberta_special_tokens_are_not_punct():
     np.testing.assert_array_equal(np.flatnonzero(masks[:, 2]), [2, 6])
     np.testing.assert_array_equal(np.flatnonzero(masks[:, 3]), [6])
     np.testing.assert_array_equal(np.flatnonzero(masks[:, 4]), [2])
+
+
+def test_class_masks_decoder_first_token_is_cls_whatever_it_is():
+    # GPT-2 adds no BOS: the first word is CLS; its end token <|endoftext|> is SEP; a later
+    # token equal to the first token's string is not CLS
+    tokens = ["The", "Ġcat", ",", "ĠThe", "<|endoftext|>"]
+    masks = class_masks(tokens, "<|endoftext|>", "<|endoftext|>", first_is_cls=True)
+    np.testing.assert_array_equal(np.flatnonzero(masks[:, 0]), [0])
+    np.testing.assert_array_equal(np.flatnonzero(masks[:, 1]), [4])
+    np.testing.assert_array_equal(np.flatnonzero(masks[:, 2]), [2])
+    # a first token made of punctuation is CLS, not punct
+    masks = class_masks(["\"", "Hi", "\""], None, None, first_is_cls=True)
+    np.testing.assert_array_equal(masks[:, 0], [True, False, False])
+    np.testing.assert_array_equal(masks[:, 2], [False, False, True])

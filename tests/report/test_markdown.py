@@ -1,6 +1,6 @@
 """Number formatting and Markdown tables of the generated pages."""
 
-from bertstory.report.markdown import interval, num, pct, table
+from bertstory.report.markdown import escape, interval, num, pct, table
 
 
 def test_num_keeps_three_decimals_or_three_significant_digits():
@@ -21,3 +21,9 @@ def test_pct_and_interval():
 def test_table_escapes_pipes_and_aligns():
     assert table(["a", "b"], [["x|y", 1]]).splitlines() == ["| a | b |", "| :-- | --: |", "| x\\|y | 1 |"]
     assert table(["a", "b"], [], "cl").splitlines()[1] == "| :-: | :-- |"
+
+
+def test_escape_shows_tokens_literally():
+    assert escape("<s>") == "&lt;s&gt;"
+    assert escape("a_b*c|d`e\\f & g") == "a\\_b\\*c\\|d\\`e\\\\f &amp; g"
+    assert escape("[CLS]") == "[CLS]"

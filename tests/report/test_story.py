@@ -1,11 +1,19 @@
 """Key-finding sentences follow the numbers of their tables."""
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
 from bertstory.report import story
 from bertstory.report.markdown import num
-from bertstory.results import RunFolder
+from bertstory.report.naming import class_names
+from bertstory.results import RunFolder, SpecialTokens
+
+BERT = class_names(SimpleNamespace(model=SimpleNamespace(causal=False), special_tokens=SpecialTokens("[CLS]", "[SEP]")))
+"""How a BERT run names its classes."""
+DECODER = class_names(SimpleNamespace(model=SimpleNamespace(causal=True), special_tokens=SpecialTokens(None, "</s>")))
+"""How a decoder's run names them."""
 
 
 def test_divergence_sentence_says_which_view_is_closer():
@@ -42,13 +50,13 @@ def test_persistence_sentences_word_for_word_on_a_synthetic_run(synthetic_run):
                 f"[{ratio(row[f'enrichment_{c}_{view}_lo'])}, {ratio(row[f'enrichment_{c}_{view}_hi'])}]")
 
     table = heads.reset_index()
-    assert story.patterns_found(table) == "2 of 6 heads have a pattern under attention ([CLS] 1, previous-token 1)."
-    assert story.pattern_fates(table, "global") == (
+    assert story.patterns_found(table, BERT) == "2 of 6 heads have a pattern under attention ([CLS] 1, previous-token 1)."
+    assert story.pattern_fates(table, "global", BERT) == (
         f"[CLS] patterns vanish under global attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
         f"{evidence(cls, 'cls', 'global')}); previous-token patterns persist into global attribution in 1 of 1 head "
         f"(specifically; [L1-H1](heads/L1-H1.md): {evidence(prev, 'prev', 'global')})."
     )
-    assert story.pattern_fates(table, "local") == (
+    assert story.pattern_fates(table, "local", BERT) == (
         f"[CLS] patterns vanish under local attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
         f"{evidence(cls, 'cls', 'local')}); previous-token patterns vanish under local attribution in 1 of 1 head "
         f"([L1-H1](heads/L1-H1.md): {evidence(prev, 'prev', 'local')})."
@@ -77,17 +85,17 @@ def test_several_heads_of_a_class_persist_and_vanish():
         (2, 1, "self", "self", 1.5, 0.9, 2.0, False, False),
         (2, 2, "mixed", "none", 1.0, 1.0, 1.0, False, False),
     ])
-    assert story.pattern_fates(heads, "global") == (
+    assert story.pattern_fates(heads, "global", BERT) == (
         "Self patterns persist into global attribution in 2 of 3 heads (1 of them specifically; enrichment median "
         "2.60×, 95% intervals within [1.20, 4.10]) and vanish in 1 ([L2-H1](heads/L2-H1.md): enrichment 1.50×, "
         "95% interval [0.90, 2.00])."
     )
-    assert story.patterns_found(heads) == (
+    assert story.patterns_found(heads, BERT) == (
         "3 of 4 heads have a pattern under attention (self 3); 1 of them is labelled broad or mixed and found by "
         "enrichment."
     )
     none = hand_heads([(1, 1, "broad", "none", 1.0, 1.0, 1.0, False, False)])
-    assert story.pattern_fates(none, "global") == (
+    assert story.pattern_fates(none, "global", BERT) == (
         "No head has a pattern under attention, so none persists into global attribution.")
 
 
@@ -101,20 +109,20 @@ def test_mass_correlation_names_the_most_common_pattern_class():
         "spearman_mass": [0.2, 0.9, -0.5, 0.1], "spearman_lo": [-0.3, 0.5, -0.9, -0.2],
         "spearman_hi": [0.6, 1.0, 0.1, 0.4],
     })
-    assert story.mass_correlation(heads, table) == (
+    assert story.mass_correlation(heads, table, BERT) == (
         "Across the heads of a layer, attention mass and global-attribution mass on the [CLS] class correlate with "
         "Spearman ρ from 0.200 (layer 1) to 0.900 (layer 2); the 95% interval excludes 0 in 1 of 2 layers."
     )
-    assert story.mass_correlation(heads.assign(pattern="none"), table) is None
+    assert story.mass_correlation(heads.assign(pattern="none"), table, BERT) is None
 
 
 def test_key_findings_cover_every_table(synthetic_run):
     run = RunFolder(synthetic_run)
     found = story.key_findings(run)
     heads = run.table("heads")
-    assert found[4:7] == [story.patterns_found(heads), story.pattern_fates(heads, "global"),
-                          story.pattern_fates(heads, "local")]
-    assert found[7] == story.mass_correlation(heads, run.table("persistence"))
+    assert found[4:7] == [story.patterns_found(heads, BERT), story.pattern_fates(heads, "global", BERT),
+                          story.pattern_fates(heads, "local", BERT)]
+    assert found[7] == story.mass_correlation(heads, run.table("persistence"), BERT)
     assert len(found) == 11  # ten from the findings tables, one from the estimator check
     assert found[-1].startswith("With K = 8 probes")
 
@@ -122,6 +130,18 @@ def test_key_findings_cover_every_table(synthetic_run):
 @pytest.mark.parametrize("view", ["local", "global"])
 def test_every_patterned_head_is_in_the_fates_sentence(synthetic_run, view):
     heads = RunFolder(synthetic_run).table("heads")
-    sentence = story.pattern_fates(heads, view)
+    sentence = story.pattern_fates(heads, view, BERT)
     for row in heads[heads["pattern"] != "none"].itertuples():
         assert f"[L{row.layer}-H{row.head}]" in sentence
+
+
+def test_a_decoder_names_its_first_token_and_has_no_next_pattern():
+    heads = hand_heads([(1, 1, "CLS", "CLS", 3.0, 2.5, 3.5, False, False),
+                        (1, 2, "prev", "prev", 4.0, 3.0, 5.0, True, True)])
+    assert story.patterns_found(heads, DECODER) == (
+        "2 of 2 heads have a pattern under attention (first-token 1, previous-token 1).")
+    assert story.pattern_fates(heads, "global", DECODER).startswith(
+        "First-token patterns vanish under global attribution in 1 of 1 head")
+    assert DECODER.pattern_classes == ("CLS", "SEP", "punct", "self", "prev")
+    assert "next" not in DECODER.shown and "next" not in DECODER.labels
+    assert (DECODER.titles["cls"], DECODER.titles["sep"]) == ("first token", "end token")

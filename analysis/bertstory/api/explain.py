@@ -37,7 +37,8 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
             analysed through its encoder). An in-memory model is used as it is (weights, dtype)
             and given back unchanged: its training mode, ``requires_grad`` flags, attention
             implementation and device are restored.
-        text, text_pair: the input; a pair is tokenised as the model's tokenizer joins pairs.
+        text, text_pair: the input; a pair is tokenised as the model's tokenizer joins pairs, and refused
+            when the tokenizer has no pair template (GPT-2's, GPT-NeoX's: ``docs/method.md#decoders``).
             Never truncated: an input longer than the model accepts is an error.
         tokenizer: the tokenizer of an in-memory model (required for one, refused for a name
             or folder, which brings its own).

@@ -15,7 +15,12 @@ Metrics:
   probability the two rows give any set of tokens.
 * **Spearman rank correlation** of the two rows (average ranks for ties). Undefined
   (``NaN``) when either row is constant, e.g. a uniform row or ``n = 1``; such rows are
-  left out of Spearman means.
+  left out of Spearman means. Under a causal mask a row is ranked over the keys it may see
+  (:func:`standardised_ranks` with ``causal``).
+
+A causal model's maps are zero above the diagonal (masked keys get probability 0 and
+derivative 0), so JS, total variation, top-1 agreement and entropy over all ``n`` keys equal
+their values over the visible keys; only ranks see the zeros.
 * **Top-1 agreement**: 1 when both rows put their largest value on the same token, else
   0 (ties resolved to the first maximal token, as ``numpy.argmax``).
 """
@@ -66,14 +71,28 @@ def total_variation(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return 0.5 * np.abs(np.asarray(p, dtype=np.float64) - np.asarray(q, dtype=np.float64)).sum(axis=-1)
 
 
-def standardised_ranks(x: np.ndarray) -> np.ndarray:
+def standardised_ranks(x: np.ndarray, causal: bool = False) -> np.ndarray:
     """Average ranks of each row, centred and scaled to unit norm (``NaN`` for constant rows).
 
     The Spearman correlation of two rows is the dot product of their standardised ranks;
     computing these once per view lets several comparisons share them.
+
+    ``causal``: row ``j`` (rows on the second-to-last axis, ``x`` shaped ``(..., n, n)``) is
+    ranked over its visible keys ``i ≤ j`` only, and its invisible keys get 0, so the dot
+    product is the Spearman correlation of the visible parts; the first row, which sees one
+    key, is constant (``NaN``). Without it, a decoder's zeros after the query would tie and
+    count as agreement.
     """
-    ranks = rankdata(x, axis=-1)
-    ranks = ranks - ranks.mean(axis=-1, keepdims=True)
+    x = np.asarray(x, dtype=np.float64)
+    if causal:
+        n = x.shape[-1]
+        visible = np.tril(np.ones((n, n), dtype=bool))
+        # invisible keys rank above every visible one, so visible ranks are 1..j+1 (mean (j + 2) / 2)
+        ranks = rankdata(np.where(visible, x, np.inf), axis=-1)
+        ranks = np.where(visible, ranks - (visible.sum(axis=-1, keepdims=True) + 1) / 2, 0.0)
+    else:
+        ranks = rankdata(x, axis=-1)
+        ranks = ranks - ranks.mean(axis=-1, keepdims=True)
     norm = np.sqrt((ranks * ranks).sum(axis=-1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 0, ranks / norm, np.nan)

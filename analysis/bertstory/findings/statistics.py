@@ -13,7 +13,8 @@ intervals over inputs need. ``V`` views (:data:`~bertstory.views.VIEWS`), ``L`` 
 (:data:`~bertstory.findings.enrichment.CLASSES`), ``P`` view pairs (:data:`PAIRS`), ``M``
 rollout methods (:data:`ROLLOUT_METHODS`). A row counts for a class, a relative offset or
 the entropy only where that exists among the keys the row may see (all ``n`` keys, or keys
-``i ≤ j`` under a causal mask).
+``i ≤ j`` under a causal mask); under a causal mask Spearman correlations rank those keys only,
+and the other per-row metrics see zeros on the rest (``docs/method.md#decoders``).
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from bertstory.findings.tokens import class_masks
 from bertstory.views import VIEWS
 
 #: Format number of the statistics files; bumped whenever what they hold changes, so that
-#: statistics written by another version are recomputed from the maps.
-STATISTICS_FORMAT = 1
+#: statistics written by another version are recomputed from the maps. 2: a causal row's
+#: Spearman correlations rank its visible keys only; a decoder's ``CLS`` is its first token.
+STATISTICS_FORMAT = 2
 #: Compared pairs of views, in table order (``js_attention_local`` …).
 PAIRS: tuple[tuple[str, str], ...] = (("attention", "local"), ("attention", "global"), ("local", "global"))
 #: Views whose heads are clustered.
@@ -161,7 +163,7 @@ def offset_sums(p: np.ndarray, causal: bool) -> tuple[np.ndarray, np.ndarray]:
     return sums, rows
 
 
-def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cls: str, sep: str,
+def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cls: str | None, sep: str | None,
                        causal: bool) -> InputStatistics:
     """The statistics of one input.
 
@@ -169,16 +171,17 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
     ``(L, H, n, n)``, ``contribution`` ``(L, n, n)``; rows = queries, columns = keys), as
     :func:`bertstory.results.normalise_map` makes them; ``tokens`` its ``n`` tokens, ``cls`` and
     ``sep`` the model's first and separator tokens (``run.json`` ``special_tokens``);
-    ``causal`` whether row ``j`` sees only keys ``i ≤ j``.
+    ``causal`` whether row ``j`` sees only keys ``i ≤ j`` (a decoder, whose ``CLS`` is then
+    its first token and whose maps are zero above the diagonal).
     """
     n = len(tokens)
     num_layers, num_heads = maps["attention"].shape[:2]
     stacked = np.stack([maps[view] for view in VIEWS])
-    classes = class_statistics(stacked, class_masks(tokens, cls, sep), causal)
+    classes = class_statistics(stacked, class_masks(tokens, cls, sep, first_is_cls=causal), causal)
     entropy = normalised_entropy(stacked, causal)
     offset_mass, offset_rows = offset_sums(stacked, causal)
 
-    ranks = {view: standardised_ranks(maps[view]) for view in VIEWS}
+    ranks = {view: standardised_ranks(maps[view], causal) for view in VIEWS}
     pair = {name: np.zeros((len(PAIRS), num_layers, num_heads)) for name in ("js", "tv", "top1", "spearman")}
     spearman_rows = np.zeros((len(PAIRS), num_layers, num_heads), dtype=np.int64)
     for index, (a, b) in enumerate(PAIRS):
@@ -193,7 +196,7 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
     head_js = np.stack([pairwise_js_sum(maps[view].reshape(k, n, n)) for view in CLUSTER_VIEWS])
 
     contribution = maps["contribution"]
-    z_contribution = standardised_ranks(contribution)
+    z_contribution = standardised_ranks(contribution, causal)
     estimates = {"rollout": attention_rollout(maps["attention"]), "attention": head_average(maps["attention"])}
     rollout = {name: np.zeros((len(ROLLOUT_METHODS), num_layers)) for name in ("js", "tv", "top1", "spearman")}
     rollout_rows = np.zeros((len(ROLLOUT_METHODS), num_layers), dtype=np.int64)
@@ -202,7 +205,7 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
         rollout["js"][index] = js_divergence(r, contribution).sum(axis=-1)
         rollout["tv"][index] = total_variation(r, contribution).sum(axis=-1)
         rollout["top1"][index] = top1_agreement(r, contribution).sum(axis=-1)
-        rho = spearman_from_ranks(standardised_ranks(r), z_contribution)
+        rho = spearman_from_ranks(standardised_ranks(r, causal), z_contribution)
         rollout["spearman"][index] = np.nansum(rho, axis=-1)
         rollout_rows[index] = np.isfinite(rho).sum(axis=-1)
 

@@ -2,7 +2,9 @@
 
 * ``CLS`` / ``SEP`` — tokens equal to the model's own special-token strings, read from
   ``run.json`` ``special_tokens`` (``[CLS]``/``[SEP]`` for BERT, ``<s>``/``</s>`` for
-  RoBERTa).
+  RoBERTa). In a decoder (``model.causal``) ``CLS`` is every input's first token, whatever it
+  is (its BOS when the tokenizer adds one, else the first word: the one key every query sees,
+  where attention sinks), and ``SEP`` the tokens equal to its end (EOS) token.
 * ``punct`` — tokens made only of punctuation characters once the sub-word marker is
   stripped: a leading WordPiece ``##``, byte-level BPE ``Ġ`` or SentencePiece ``▁``.
   A punctuation character is what BERT's own tokenizer splits on: ASCII ``!"#$%&'()*+,-./
@@ -52,12 +54,18 @@ def is_punct(token: str) -> bool:
     return bool(core) and all(is_punctuation_char(c) for c in core)
 
 
-def class_masks(tokens: Sequence[str], cls: str, sep: str) -> np.ndarray:
-    """Boolean (n, 5) membership of each token in ``TOKEN_CLASSES`` (cls, sep, punct, period, comma)."""
+def class_masks(tokens: Sequence[str], cls: str | None, sep: str | None, first_is_cls: bool = False) -> np.ndarray:
+    """Boolean (n, 5) membership of each token in ``TOKEN_CLASSES`` (cls, sep, punct, period, comma).
+
+    ``cls``/``sep``: the model's strings for them (``None``: the tokenizer has none);
+    ``first_is_cls``: the first token is ``CLS`` whatever it is, and no other token is
+    (decoders). Each token is in at most one of ``cls``, ``sep`` and ``punct``, tested in that order.
+    """
     masks = np.zeros((len(tokens), len(TOKEN_CLASSES)), dtype=bool)
     for i, token in enumerate(tokens):
         token = str(token)
-        if token == cls:
+        is_cls = i == 0 if first_is_cls else token == cls
+        if is_cls:
             masks[i, 0] = True
         elif token == sep:
             masks[i, 1] = True

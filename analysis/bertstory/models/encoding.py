@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from transformers import PreTrainedTokenizerBase
 
+from bertstory.errors import BertstoryError
 from bertstory.models.loading import LoadedModel
 
 
@@ -17,8 +19,22 @@ class Encoded:
     tokens: list[str]
 
 
+def has_pair_template(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the tokenizer joins a sentence pair with tokens of its own: a pair gets more
+    special tokens than a single text (BERT ``[CLS] a [SEP] b [SEP]``, RoBERTa ``<s> a </s></s> b
+    </s>``, a Llama tokenizer that adds its BOS ``<s> a <s> b``). GPT-2's and GPT-NeoX's add
+    none: they would run the two texts together as one."""
+    return tokenizer.num_special_tokens_to_add(pair=True) > tokenizer.num_special_tokens_to_add(pair=False)
+
+
 def encode(loaded: LoadedModel, text: str, text_pair: str | None) -> Encoded:
-    """Tokenise without truncation or padding (``docs/method.md#notation``: ``n`` tokens, no padding)."""
+    """Tokenise without truncation or padding (``docs/method.md#notation``: ``n`` tokens, no padding).
+
+    A pair is refused when the tokenizer has no pair template (:func:`has_pair_template`).
+    """
+    if text_pair is not None and not has_pair_template(loaded.tokenizer):
+        raise BertstoryError(f"the tokenizer of {loaded.name_or_path} has no pair template (it would run the two "
+                             "texts together as one); pass a single text, without text_pair")
     features = loaded.tokenizer(text, text_pair, return_tensors="pt", truncation=False, verbose=False)
     if not loaded.family.takes_token_type_ids:
         features.pop("token_type_ids", None)

@@ -30,7 +30,15 @@ from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.statistics import STATISTICS_FORMAT
 from bertstory.findings.store import refresh_statistics, write_statistics
-from bertstory.models import DEFAULT_MODEL, EMBEDDED_MODEL_NAME, Encoded, LoadedModel, encode, load_model
+from bertstory.models import (
+    DEFAULT_MODEL,
+    EMBEDDED_MODEL_NAME,
+    Encoded,
+    LoadedModel,
+    encode,
+    has_pair_template,
+    load_model,
+)
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.estimator_check import check_estimator
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
@@ -94,6 +102,7 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
             f"--max-tokens {settings.max_tokens} exceeds what the model accepts ({loaded.max_tokens} tokens)"
         )
     selected = sample(list(corpus.inputs), settings.max_inputs, settings.seed)
+    _refuse_pairs_without_template(loaded, selected, corpus.source)
     prepared, too_long = _prepare(loaded, selected, settings.max_tokens)
     if not prepared:
         raise BertstoryError(
@@ -165,6 +174,20 @@ def kept_map_ids(prepared: list[PreparedInput], keep_maps: int | None, seed: int
         return ids
     inputs = pd.DataFrame({"id": ids, "text_pair": [p.item.text_pair for p in prepared]})
     return sample_inputs(inputs, keep_maps, seed)
+
+
+def _refuse_pairs_without_template(loaded: LoadedModel, selected: list[CorpusInput], source: str) -> None:
+    """Refuse, once and before anything is tokenised or computed, a sample with a sentence pair
+    when the model's tokenizer has no pair template (decoders usually): naming the first pair."""
+    first_pair = next((item for item in selected if item.text_pair is not None), None)
+    if first_pair is None or has_pair_template(loaded.tokenizer):
+        return
+    pairs = sum(item.text_pair is not None for item in selected)
+    raise BertstoryError(
+        f"input {first_pair.id} of {source} is a sentence pair ({pairs} of the {len(selected)} sampled inputs are), "
+        f"but the tokenizer of {loaded.name_or_path} has no pair template: it would run the two texts together as "
+        "one; use a corpus of single sentences (one per line of a .txt file, no TAB; no --pair-column)"
+    )
 
 
 def _prepare(loaded: LoadedModel, selected: list[CorpusInput], max_tokens: int) -> tuple[list[PreparedInput], int]:

@@ -28,8 +28,11 @@ def model_info(loaded: LoadedModel) -> ModelInfo:
 
 
 def special_tokens(loaded: LoadedModel) -> SpecialTokens:
-    """The tokenizer's own strings for the [CLS]-like and [SEP]-like tokens."""
-    return SpecialTokens(cls=loaded.tokenizer.cls_token, sep=loaded.tokenizer.sep_token)
+    """The tokenizer's own strings for its first and end tokens: ``[CLS]``/``[SEP]`` (or ``<s>``/``</s>``)
+    of an encoder, else its BOS and EOS tokens (a decoder's; ``None`` where it has none). In a
+    decoder the ``CLS`` class is every input's first token whatever it is (``docs/method.md#decoders``)."""
+    tokenizer = loaded.tokenizer
+    return SpecialTokens(cls=tokenizer.cls_token or tokenizer.bos_token, sep=tokenizer.sep_token or tokenizer.eos_token)
 
 
 def model_dtype(loaded: LoadedModel) -> str:

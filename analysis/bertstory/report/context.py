@@ -29,7 +29,8 @@ def run_summary(run: RunFolder) -> list[tuple[str, str]]:
     estimator = f"probes, K = {settings.probes}" if settings.estimator == "probes" else settings.estimator
     inputs, _ = run.analysed_inputs()
     return [
-        ("model", f"`{model.name_or_path}` ({model.model_type}, revision `{model.revision}`)"),
+        ("model", f"`{model.name_or_path}` ({model.model_type}{', a decoder: causal mask' if model.causal else ''}, "
+                  f"revision `{model.revision}`)"),
         ("layers × heads", f"{record.num_layers} × {record.num_heads} (hidden size {model.hidden_size})"),
         ("corpus", f"`{corpus.source}` (content hash `{corpus.content_hash[:16]}`)"),
         ("inputs analysed", inputs_analysed(run)),

@@ -7,6 +7,8 @@ Layers and heads are 1-based, as in the tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -62,20 +64,22 @@ def _scope(table: pd.DataFrame, layer: int | None) -> pd.DataFrame:
     return table[(table["scope"] == "layer") & (table["layer"] == layer)]
 
 
-def transitions(table: pd.DataFrame, layer: int | None = None) -> pd.DataFrame:
-    """Heads by attention label (rows) and global-attribution label (columns), all labels in
-    display order, from the ``transitions`` table (every head, or one layer's)."""
+def transitions(table: pd.DataFrame, layer: int | None = None, labels: Sequence[str] = LABELS) -> pd.DataFrame:
+    """Heads by attention label (rows) and global-attribution label (columns), all ``labels`` (the
+    run's: :attr:`~bertstory.report.naming.ClassNames.labels`, no ``next`` in a decoder) in display
+    order, from the ``transitions`` table (every head, or one layer's)."""
     part = _scope(table, layer)
-    order = label_order(list(LABELS) + list(part["label_attention"]) + list(part["label_global"]))
+    held = part[part["count"] > 0]
+    order = label_order(list(labels) + list(held["label_attention"]) + list(held["label_global"]))
     grid = part.pivot_table(index="label_attention", columns="label_global", values="count", aggfunc="sum")
     return grid.reindex(index=order, columns=order).fillna(0).astype(int)
 
 
-def label_kept_by_class(table: pd.DataFrame) -> pd.DataFrame:
+def label_kept_by_class(table: pd.DataFrame, labels: Sequence[str] = LABELS) -> pd.DataFrame:
     """Per attention label held by at least one head: ``heads`` with it and ``persist``,
     how many keep it under global attribution (the diagonal of :func:`transitions`; the label
     rule, ``persists_label``)."""
-    grid = transitions(table)
+    grid = transitions(table, labels=labels)
     out = pd.DataFrame({"heads": grid.sum(axis=1), "persist": pd.Series(np.diag(grid), index=grid.index)})
     return out[out["heads"] > 0]
 

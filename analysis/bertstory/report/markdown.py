@@ -39,6 +39,15 @@ def interval(lo: float, hi: float) -> str:
     return f"[{num(lo)}, {num(hi)}]"
 
 
+def escape(text: str) -> str:
+    """``text`` as Markdown shows it literally: HTML characters as entities (``<s>`` is a token,
+    not a tag), and the characters of emphasis, code and table cells backslash-escaped."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "\\`*_|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 

@@ -4,11 +4,19 @@ numbered from 1, heads named ``L3-H7``.
 The views (:data:`bertstory.views.VIEWS`), view pairs (``PAIR_NAMES``), mass classes
 (``MASS_CLASSES``), labels (``LABELS``) and pattern classes (``PATTERN_CLASSES``) themselves are
 defined in :mod:`bertstory.views` and :mod:`bertstory.findings`; this module only gives them titles.
+The first and separator classes are named from the run (:func:`class_names`): ``[CLS]``/``<s>``
+for an encoder, "first token" for a decoder.
 """
 
 from __future__ import annotations
 
-from bertstory.findings.patterns import LABELS
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bertstory.findings.patterns import LABEL_CLASSES, LABEL_COLUMNS, LABELS, MASS_CLASSES, label_column
+from bertstory.findings.persistence import PATTERN_CLASSES
+from bertstory.report.markdown import escape
+from bertstory.results import RunRecord
 
 CONTRASTED_VIEWS: tuple[str, ...] = ("attention", "global")
 """The two views figures set side by side: where a head looks, and what its output depends on."""
@@ -19,8 +27,6 @@ PAIR_TITLES = {
     "local_global": "local vs global",
 }
 CLASS_TITLES = {
-    "cls": "[CLS]",
-    "sep": "[SEP]",
     "punct": "punctuation",
     "period": "“.”",
     "comma": "“,”",
@@ -28,16 +34,87 @@ CLASS_TITLES = {
     "prev": "previous",
     "next": "next",
 }
+"""Titles of the classes whose name does not depend on the model; ``cls`` and ``sep`` are
+named from the run (:func:`class_names`)."""
 
 PATTERN_TITLES = {
-    "CLS": "[CLS]",
-    "SEP": "[SEP]",
     "punct": "punctuation",
     "self": "self",
     "prev": "previous-token",
     "next": "next-token",
 }
-"""A head's pattern (``PATTERN_CLASSES``) as sentences name it: "previous-token patterns"."""
+"""A head's pattern (``PATTERN_CLASSES``) as sentences name it, "previous-token patterns"; ``CLS``
+and ``SEP`` are named from the run (:func:`class_names`)."""
+
+FIRST_TOKEN = "first token"
+"""What pages call the ``CLS`` class of a model whose tokenizer has no [CLS]-like token, and of a decoder."""
+END_TOKEN = "end token"
+"""What pages call the ``SEP`` class of a model whose tokenizer has no [SEP]-like token, and of a decoder."""
+FIRST_TOKEN_PATTERN = "first-token"
+"""How a sentence names patterns on the first token ("first-token patterns")."""
+END_TOKEN_PATTERN = "end-token"
+"""How a sentence names patterns on the end token."""
+
+
+@dataclass(frozen=True)
+class ClassNames:
+    """How one run's pages and figures name its token classes, from its ``run.json``.
+
+    Attributes:
+        titles: mass class (``MASS_CLASSES`` column spelling: ``cls``, ``sep``, ``punct``, …) → title:
+            the tokenizer's own ``[CLS]``/``<s>`` and ``[SEP]``/``</s>`` for an encoder, "first token" and
+            "end token" for a decoder (whose ``CLS`` class is every input's first token).
+        patterns: pattern class (``CLS``, ``SEP``, ``punct``, …) → how a sentence names its patterns.
+        shown: the mass classes the run can have, in ``MASS_CLASSES`` order: all of them, less
+            ``next`` under a causal mask (a query sees no later token).
+        causal: the model is a decoder.
+    """
+
+    titles: Mapping[str, str]
+    patterns: Mapping[str, str]
+    shown: tuple[str, ...]
+    causal: bool
+
+    @property
+    def label_columns(self) -> tuple[str, ...]:
+        """The shown classes that can label a head (``LABEL_COLUMNS`` spelling), in tie-break order."""
+        return tuple(c for c in LABEL_COLUMNS if c in self.shown)
+
+    @property
+    def pattern_classes(self) -> tuple[str, ...]:
+        """The shown classes that can be a head's pattern (``PATTERN_CLASSES`` spelling)."""
+        return tuple(c for c in PATTERN_CLASSES if label_column(c) in self.shown)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label a head of this run can have (``LABELS`` less the classes not shown)."""
+        return tuple(label for label in LABELS if label not in LABEL_CLASSES or label in self.pattern_classes)
+
+    @property
+    def markdown_titles(self) -> dict[str, str]:
+        """:attr:`titles` escaped for Markdown (``<s>`` stays text)."""
+        return {key: escape(value) for key, value in self.titles.items()}
+
+    @property
+    def markdown_patterns(self) -> dict[str, str]:
+        """:attr:`patterns` escaped for Markdown."""
+        return {key: escape(value) for key, value in self.patterns.items()}
+
+
+def class_names(record: RunRecord) -> ClassNames:
+    """The :class:`ClassNames` of a run: titles from its tokenizer's own special tokens, or "first
+    token" / "end token" for a decoder and where the tokenizer has none (``docs/method.md#decoders``)."""
+    causal = record.model.causal
+    tokens = record.special_tokens
+    cls = FIRST_TOKEN if causal or not tokens.cls else tokens.cls
+    sep = END_TOKEN if causal or not tokens.sep else tokens.sep
+    return ClassNames(
+        titles={"cls": cls, "sep": sep, **CLASS_TITLES},
+        patterns={"CLS": cls if cls != FIRST_TOKEN else FIRST_TOKEN_PATTERN,
+                  "SEP": sep if sep != END_TOKEN else END_TOKEN_PATTERN, **PATTERN_TITLES},
+        shown=tuple(c for c in MASS_CLASSES if not (causal and c == "next")),
+        causal=causal,
+    )
 
 
 def head_name(layer: int, head: int) -> str:

@@ -16,8 +16,7 @@ import jinja2
 from bertstory import __version__
 from bertstory.findings import FindingsConfig
 from bertstory.findings.config import NOT_IN_PIPELINE
-from bertstory.findings.patterns import MASS_CLASSES
-from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
+from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
@@ -26,15 +25,7 @@ from bertstory.report import context, frames, markdown, story
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import (
-    CLASS_TITLES,
-    PAIR_TITLES,
-    PATTERN_TITLES,
-    VIEW_TITLES,
-    head_name,
-    layer_name,
-    layer_slug,
-)
+from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, class_names, head_name, layer_name, layer_slug
 from bertstory.report.project import Layout
 from bertstory.results import RunFolder
 from bertstory.views import VIEWS
@@ -52,8 +43,8 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(num=num, pct=pct)
     env.globals.update(
-        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, MASS_CLASSES=MASS_CLASSES, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
-        VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES, CLASS_TITLES=CLASS_TITLES, PATTERN_TITLES=PATTERN_TITLES,
+        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
+        VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES,
         head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
         md_table=markdown.table,
     )
@@ -71,14 +62,23 @@ def command_line(run: RunFolder, command: str) -> str:
 
 
 class PageWriter:
-    """Renders every generated page of one run into ``layout.generated``."""
+    """Renders every generated page of one run into ``layout.generated``.
+
+    The templates name the run's token classes from its ``run.json`` (:func:`class_names`):
+    ``MASS_CLASSES`` the classes it can have (no ``next`` in a decoder), ``CLASS_TITLES`` and
+    ``PATTERN_TITLES`` their titles ([CLS] or "first token", …) as Markdown, ``CAUSAL`` whether
+    the model is a decoder.
+    """
 
     def __init__(self, run: RunFolder, layout: Layout, figures: list[PaperFigure]) -> None:
         self.run = run
         self.record = run.record
         self.layout = layout
         self.figures = {f.stem: f for f in figures}
+        self.names = class_names(self.record)
         self.env = environment()
+        self.env.globals.update(MASS_CLASSES=self.names.shown, CLASS_TITLES=self.names.markdown_titles,
+                                PATTERN_TITLES=self.names.markdown_patterns, CAUSAL=self.names.causal)
         self.heads = run.table("heads").sort_values(["layer", "head"]).reset_index(drop=True)
         self.config = run.summary()["config"]
 
@@ -144,7 +144,7 @@ class PageWriter:
         transitions = self.run.table("transitions")
         table = self.run.table("persistence")
         example = context.worked_example(self.heads)
-        correlation = story.mass_correlation(self.heads, table)
+        correlation = story.mass_correlation(self.heads, table, self.names)
         return self._write(
             "patterns.md.j2", "patterns.md",
             counts=frames.label_counts(self.heads),
@@ -152,12 +152,12 @@ class PageWriter:
             per_layer=[(layer, context.layer_persistence(self.heads[self.heads["layer"] == layer]))
                        for layer in sorted(self.heads["layer"].unique())],
             spearman=frames.spearman_curves(table, "global").pivot(index="layer", columns="class"),
-            pattern_classes=list(PATTERN_CLASSES),
-            label_kept=frames.label_kept_by_class(transitions),
-            transitions=frames.transitions(transitions),
+            pattern_classes=list(self.names.pattern_classes),
+            label_kept=frames.label_kept_by_class(transitions, labels=self.names.labels),
+            transitions=frames.transitions(transitions, labels=self.names.labels),
             layers=frames.layer_summary(self.run.table("layers")),
-            sentences=[story.patterns_found(self.heads), story.pattern_fates(self.heads, "global"),
-                       story.pattern_fates(self.heads, "local"), *([correlation] if correlation else [])],
+            sentences=[story.patterns_found(self.heads, self.names), story.pattern_fates(self.heads, "global", self.names),
+                       story.pattern_fates(self.heads, "local", self.names), *([correlation] if correlation else [])],
             label_sentences=[story.labels(self.heads), story.label_persistence(self.heads, transitions)],
             example=None if example is None else {
                 "name": head_name(int(example["layer"]), int(example["head"])),

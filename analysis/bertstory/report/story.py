@@ -13,7 +13,7 @@ from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import PATTERN_TITLES, VIEW_TITLES, head_name, label_order
+from bertstory.report.naming import VIEW_TITLES, ClassNames, class_names, head_name, label_order
 from bertstory.results import RunFolder
 
 
@@ -106,15 +106,16 @@ def _evidence(group: pd.DataFrame) -> str:
             f"{_bounds(group['E_lo'].min(), group['E_hi'].max())}")
 
 
-def patterns_found(heads: pd.DataFrame) -> str:
-    """How many heads have a pattern under attention, by class, and how many of the patterns
-    are found by enrichment rather than by the label."""
+def patterns_found(heads: pd.DataFrame, names: ClassNames) -> str:
+    """How many heads have a pattern under attention, by class (named by the run's ``names``), and
+    how many of the patterns are found by enrichment rather than by the label."""
     found = heads[heads["pattern"] != NO_PATTERN]
     if found.empty:
         return (f"None of the {len(heads)} heads has a pattern under attention: no class label, and no class "
                 "enriched enough over chance and over its layer's heads.")
     counts = found["pattern"].value_counts()
-    listed = ", ".join(f"{PATTERN_TITLES[c]} {int(counts[c])}" for c in PATTERN_CLASSES if c in counts)
+    titles = names.markdown_patterns
+    listed = ", ".join(f"{titles[c]} {int(counts[c])}" for c in PATTERN_CLASSES if c in counts)
     text = f"{len(found)} of {len(heads)} heads have a pattern under attention ({listed})"
     by_enrichment = int((found["label_attention"] != found["pattern"]).sum())
     if by_enrichment:
@@ -123,16 +124,16 @@ def patterns_found(heads: pd.DataFrame) -> str:
     return text + "."
 
 
-def pattern_fates(heads: pd.DataFrame, view: str) -> str:
-    """Per pattern class, in how many of its heads the pattern persists into ``view`` (local or
-    global attribution), how many of those specifically, and in how many it vanishes, with the
-    enrichment in ``view`` of each group."""
+def pattern_fates(heads: pd.DataFrame, view: str, names: ClassNames) -> str:
+    """Per pattern class (named by the run's ``names``), in how many of its heads the pattern
+    persists into ``view`` (local or global attribution), how many of those specifically, and in
+    how many it vanishes, with the enrichment in ``view`` of each group."""
     found = frames.patterned_heads(heads, view)
     title = VIEW_TITLES[view]
     if found.empty:
         return f"No head has a pattern under attention, so none persists into {title}."
-    parts = []
-    for name in PATTERN_CLASSES:
+    parts, titles = [], names.markdown_patterns
+    for name in names.pattern_classes:
         group = found[found["pattern"] == name]
         if group.empty:
             continue
@@ -143,19 +144,19 @@ def pattern_fates(heads: pd.DataFrame, view: str) -> str:
             specific = int(kept["specific"].sum())
             how = (("specifically" if specific else "not specifically") if len(kept) == 1
                    else f"{specific} of them specifically")
-            text = (f"{PATTERN_TITLES[name]} patterns persist into {title} in {len(kept)} of {n} {heads_word} "
+            text = (f"{titles[name]} patterns persist into {title} in {len(kept)} of {n} {heads_word} "
                     f"({how}; {_evidence(kept)})")
             if len(lost):
                 text += f" and vanish in {len(lost)} ({_evidence(lost)})"
         else:
-            text = f"{PATTERN_TITLES[name]} patterns vanish under {title} in {n} of {n} {heads_word} ({_evidence(lost)})"
+            text = f"{titles[name]} patterns vanish under {title} in {n} of {n} {heads_word} ({_evidence(lost)})"
         parts.append(text)
     sentence = "; ".join(parts) + "."
     return sentence[0].upper() + sentence[1:]
 
 
-def mass_correlation(heads: pd.DataFrame, table: pd.DataFrame) -> str | None:
-    """For the most common pattern class: the range over layers of the across-heads Spearman
+def mass_correlation(heads: pd.DataFrame, table: pd.DataFrame, names: ClassNames) -> str | None:
+    """For the most common pattern class (named by the run's ``names``): the range over layers of the across-heads Spearman
     correlation of attention mass with global-attribution mass, and in how many layers its
     95% interval excludes 0; ``None`` when no head has a pattern or the correlation is undefined."""
     counts = heads.loc[heads["pattern"] != NO_PATTERN, "pattern"].value_counts()
@@ -169,7 +170,7 @@ def mass_correlation(heads: pd.DataFrame, table: pd.DataFrame) -> str | None:
     low, high = curve.loc[curve["rho"].idxmin()], curve.loc[curve["rho"].idxmax()]
     excludes = int(((curve["lo"] > 0) | (curve["hi"] < 0)).sum())
     return (
-        f"Across the heads of a layer, attention mass and global-attribution mass on the {PATTERN_TITLES[name]} "
+        f"Across the heads of a layer, attention mass and global-attribution mass on the {names.markdown_patterns[name]} "
         f"class correlate with Spearman ρ from {num(low['rho'])} (layer {int(low['layer'])}) to "
         f"{num(high['rho'])} (layer {int(high['layer'])}); the 95% interval excludes 0 in {excludes} of "
         f"{len(curve)} layers."
@@ -241,16 +242,17 @@ def estimator(errors: pd.DataFrame, k: int | None) -> str:
 def key_findings(run: RunFolder) -> list[str]:
     """All key findings of the Overview, in reading order."""
     heads = run.table("heads")
+    names = class_names(run.record)
     found = [
         divergence(heads),
         parting(run.table("layers")),
         extremes(heads),
         labels(heads),
-        patterns_found(heads),
-        pattern_fates(heads, "global"),
-        pattern_fates(heads, "local"),
+        patterns_found(heads, names),
+        pattern_fates(heads, "global", names),
+        pattern_fates(heads, "local", names),
     ]
-    correlation = mass_correlation(heads, run.table("persistence"))
+    correlation = mass_correlation(heads, run.table("persistence"), names)
     if correlation is not None:
         found.append(correlation)
     found += [mixing(run.table("layers")), rollout(run.table("rollout"))]

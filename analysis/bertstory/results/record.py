@@ -62,10 +62,13 @@ class CorpusInfo:
 
 @dataclass(frozen=True)
 class SpecialTokens:
-    """The model's own strings for the first ([CLS]-like) and separator ([SEP]-like) tokens."""
+    """The tokenizer's own strings for the first ([CLS]-like: ``[CLS]``, ``<s>``, a decoder's BOS)
+    and separator or end ([SEP]-like: ``[SEP]``, ``</s>``, a decoder's EOS) tokens; ``None`` where
+    it has none. Both keys are required in ``run.json``. A decoder's (``ModelInfo.causal``) ``CLS``
+    class is every input's first token, whatever it is."""
 
-    cls: str
-    sep: str
+    cls: str | None
+    sep: str | None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,9 @@ class RunRecord:
                 raise ValueError(f"model.{key} must be a positive integer")
         if not isinstance(record.model.causal, bool):
             raise ValueError("model.causal must be true or false")
+        for key in ("cls", "sep"):
+            if not isinstance(getattr(record.special_tokens, key), (str, type(None))):
+                raise ValueError(f"special_tokens.{key} must be a string or null")
         return record
 
     def replace(self, **changes: Any) -> RunRecord:

@@ -22,7 +22,7 @@ from bertstory.report.compare.figures import draw_comparison_figures
 from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.report.compare.settings import CompareSettings
-from bertstory.report.naming import PATTERN_TITLES
+from bertstory.report.naming import END_TOKEN_PATTERN, FIRST_TOKEN_PATTERN, class_names
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
 
@@ -74,6 +74,16 @@ def _run_row(run: ComparedRun) -> dict:
     }
 
 
+def _pattern_titles(runs: Sequence[ComparedRun]) -> dict[str, str]:
+    """How the pattern table names its classes (Markdown): as every run names them when they agree
+    (:func:`~bertstory.report.naming.class_names`), else "first-token" and "end-token" for ``CLS``
+    and ``SEP`` (an encoder beside a decoder, or tokenizers with different special tokens)."""
+    named = [class_names(run.run.record).markdown_patterns for run in runs]
+    if all(titles == named[0] for titles in named):
+        return named[0]
+    return {**named[0], "CLS": FIRST_TOKEN_PATTERN, "SEP": END_TOKEN_PATTERN}
+
+
 def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: CompareSettings) -> list[Path]:
     """Write the comparison section for ``runs`` (one run: an index that says how to compare it)
     into ``layout.generated / FOLDER``; returns the pages written."""
@@ -81,7 +91,7 @@ def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: Comp
     folder.mkdir(parents=True, exist_ok=True)
     env = environment()
     rows = {run.position: _run_row(run) for run in runs}
-    common = dict(pattern_titles=PATTERN_TITLES, persistence_views=PERSISTENCE_VIEWS, all_layers=ALL_LAYERS)
+    common = dict(pattern_titles=_pattern_titles(runs), persistence_views=PERSISTENCE_VIEWS, all_layers=ALL_LAYERS)
     written = []
     compared = pairs(runs, settings) if len(runs) > 1 else []
     for pair in compared:

@@ -17,8 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bertstory.report import style
-from bertstory.findings.patterns import MASS_CLASSES
-from bertstory.report.naming import CLASS_TITLES, VIEW_TITLES, head_name
+from bertstory.report.naming import VIEW_TITLES, ClassNames, head_name
 from bertstory.views import VIEWS
 
 HEAD_DPI = 110
@@ -29,8 +28,11 @@ class HeadFigure:
     """Per-head figure: (a) mean mass at relative offsets −5..+5 per view, (b) mean mass per
     token class per view."""
 
-    def __init__(self, positions: pd.DataFrame, heads: pd.DataFrame) -> None:
-        """``positions``: :func:`bertstory.report.frames.positions`; ``heads``: the heads table."""
+    def __init__(self, positions: pd.DataFrame, heads: pd.DataFrame, names: ClassNames) -> None:
+        """``positions``: :func:`bertstory.report.frames.positions`; ``heads``: the heads table;
+        ``names``: the run's token classes (no ``next`` in a decoder) and their titles."""
+        self.classes = names.shown
+        self.class_titles = names.titles
         self.offsets = np.array(sorted(positions["offset"].unique()))
         grid = positions.pivot_table(index=["layer", "head", "view"], columns="offset", values="mass")
         self.profiles = {key: row.to_numpy(float) for key, row in grid.reindex(columns=self.offsets).iterrows()}
@@ -68,17 +70,17 @@ class HeadFigure:
 
     def _class_panel(self, ax) -> None:
         width = 0.8 / len(VIEWS)
-        x = np.arange(len(MASS_CLASSES))
+        x = np.arange(len(self.classes))
         self.bars = {
-            view: ax.bar(x + (k - 1) * width, np.zeros(len(MASS_CLASSES)), width, color=style.VIEW_COLORS[view],
+            view: ax.bar(x + (k - 1) * width, np.zeros(len(self.classes)), width, color=style.VIEW_COLORS[view],
                          label=VIEW_TITLES[view])
             for k, view in enumerate(VIEWS)
         }
         for bars in self.bars.values():
             for bar in bars:
                 bar.set_animated(True)
-        ax.set_xticks(x, [CLASS_TITLES[c] for c in MASS_CLASSES], rotation=30, ha="right")
-        ax.set_xlim(-0.6, len(MASS_CLASSES) - 0.4)
+        ax.set_xticks(x, [self.class_titles[c] for c in self.classes], rotation=30, ha="right")
+        ax.set_xlim(-0.6, len(self.classes) - 0.4)
         ax.set_ylim(0, 1)
         ax.set_ylabel("mean mass (fraction of row)")
         ax.set_title("(b) mass per token class")
@@ -93,7 +95,7 @@ class HeadFigure:
             line.set_ydata(self.profiles.get((layer, head, view), np.zeros(len(self.offsets))))
             self.fig.draw_artist(line)
         for view, bars in self.bars.items():
-            for bar, cls in zip(bars, MASS_CLASSES):
+            for bar, cls in zip(bars, self.classes):
                 bar.set_height(float(row[f"mass_{cls}_{view}"]))
                 self.fig.draw_artist(bar)
         self.fig.draw_artist(self.title)

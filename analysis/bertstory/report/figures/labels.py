@@ -11,18 +11,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from bertstory.findings.patterns import LABEL_COLUMNS
 from bertstory.report import frames, style
-from bertstory.report.naming import CLASS_TITLES, CONTRASTED_VIEWS, VIEW_TITLES, label_order
+from bertstory.report.naming import CONTRASTED_VIEWS, VIEW_TITLES, ClassNames, label_order
 from bertstory.views import VIEWS
 
 
-def mass_by_layer(heads: pd.DataFrame) -> Figure:
-    """Figure 3: per layer, each head's mean mass (fraction of a row, [0, 1]) on [CLS],
-    [SEP], punctuation, self, previous and next token, attention beside global attribution."""
+def mass_by_layer(heads: pd.DataFrame, names: ClassNames) -> Figure:
+    """Figure 3: per layer, each head's mean mass (fraction of a row, [0, 1]) on the first
+    ([CLS]) and end ([SEP]) tokens, punctuation, self, previous and next token (``names``: the
+    run's classes and their titles; a decoder has no next token, its panel is left out),
+    attention beside global attribution."""
     frames = []
     for view in CONTRASTED_VIEWS:
-        cols = {f"mass_{c}_{view}": c for c in LABEL_COLUMNS}
+        cols = {f"mass_{c}_{view}": c for c in names.label_columns}
         part = heads[["layer", "head", *cols]].rename(columns=cols).melt(
             id_vars=["layer", "head"], var_name="cls", value_name="mass"
         )
@@ -30,12 +31,14 @@ def mass_by_layer(heads: pd.DataFrame) -> Figure:
     long = pd.concat(frames, ignore_index=True)
     palette = {VIEW_TITLES[v]: style.VIEW_COLORS[v] for v in CONTRASTED_VIEWS}
     fig, axes = plt.subplots(2, 3, figsize=(style.PAGE_WIDTH_IN, 4.0), layout="constrained", sharey=True)
-    for ax, cls in zip(axes.flat, LABEL_COLUMNS):
+    for ax in axes.flat[len(names.label_columns):]:
+        ax.set_visible(False)
+    for ax, cls in zip(axes.flat, names.label_columns):
         sns.stripplot(
             long[long["cls"] == cls], x="layer", y="mass", hue="view", hue_order=list(palette), palette=palette,
             dodge=True, size=2.2, alpha=0.75, jitter=0.2, ax=ax, legend=ax is axes.flat[0],
         )
-        ax.set_title(f"mass on {CLASS_TITLES[cls]}")
+        ax.set_title(f"mass on {names.titles[cls]}")
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("layer")
         ax.set_ylabel("mass (fraction of row)")
@@ -68,10 +71,10 @@ def label_grids(heads: pd.DataFrame) -> Figure:
     return fig
 
 
-def transition_heatmap(transitions: pd.DataFrame) -> Figure:
+def transition_heatmap(transitions: pd.DataFrame, names: ClassNames) -> Figure:
     """Figure 4b: heads counted by attention label (rows) and global-attribution label
-    (columns), from the ``transitions`` table (scope ``all``)."""
-    counts = frames.transitions(transitions)
+    (columns) among the run's labels (``names``), from the ``transitions`` table (scope ``all``)."""
+    counts = frames.transitions(transitions, labels=names.labels)
     fig, ax = plt.subplots(figsize=(style.COLUMN_WIDTH_IN, 2.9), layout="constrained")
     sns.heatmap(
         counts, annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "heads"}, ax=ax,

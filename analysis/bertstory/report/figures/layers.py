@@ -9,17 +9,16 @@ from matplotlib.figure import Figure
 
 from bertstory.report import style
 from bertstory.report.figures.disagreement import HEATMAP_PAIRS
-from bertstory.findings.patterns import LABEL_COLUMNS
-from bertstory.report.naming import CLASS_TITLES, CONTRASTED_VIEWS, PAIR_TITLES, VIEW_TITLES, layer_name
+from bertstory.report.naming import CONTRASTED_VIEWS, PAIR_TITLES, VIEW_TITLES, ClassNames, layer_name
 
 LAYER_DPI = 130
 """Resolution of per-layer PNGs (site only)."""
 
 
-def layer_figure(heads: pd.DataFrame, layer: int) -> Figure:
+def layer_figure(heads: pd.DataFrame, layer: int, names: ClassNames) -> Figure:
     """One layer (1-based): (a) per head, mean JS (bits) of attention vs local and vs global
     attribution with the bootstrap 95% interval over inputs; (b) per head, mean mass on
-    each token class under attention and under global attribution (shared colour scale)."""
+    each token class of the run (``names``) under attention and under global attribution (shared colour scale)."""
     part = heads[heads["layer"] == layer].sort_values("head")
     H = len(part)
     fig = Figure(figsize=(style.PAGE_WIDTH_IN, 2.2 + 0.12 * H), layout="constrained")
@@ -41,9 +40,10 @@ def layer_figure(heads: pd.DataFrame, layer: int) -> Figure:
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.08), ncols=2)
     axes = panels[1].subplots(1, len(CONTRASTED_VIEWS), sharey=True)
     for ax, view in zip(axes, CONTRASTED_VIEWS):
-        grid = part[[f"mass_{c}_{view}" for c in LABEL_COLUMNS]].to_numpy(float)
+        grid = part[[f"mass_{c}_{view}" for c in names.label_columns]].to_numpy(float)
         image = ax.imshow(grid, cmap=style.SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
-        ax.set_xticks(range(len(LABEL_COLUMNS)), [CLASS_TITLES[c] for c in LABEL_COLUMNS], rotation=45, ha="right")
+        ax.set_xticks(range(len(names.label_columns)), [names.titles[c] for c in names.label_columns], rotation=45,
+                      ha="right")
         ax.set_yticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.tick_params(length=0)
         ax.set_title(VIEW_TITLES[view])

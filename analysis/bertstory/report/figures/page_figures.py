@@ -24,7 +24,7 @@ from bertstory.report.examples import load_examples
 from bertstory.report.figures.head_maps import ExampleMaps
 from bertstory.report.figures.heads import HeadFigure
 from bertstory.report.figures.layers import LAYER_DPI, layer_figure
-from bertstory.report.naming import head_name, layer_slug
+from bertstory.report.naming import class_names, head_name, layer_slug
 from bertstory.results import RunFolder
 from bertstory.views import VIEWS
 
@@ -61,9 +61,10 @@ class LayerDrawer:
 
     def __init__(self, run: RunFolder) -> None:
         self.heads = run.table("heads")
+        self.names = class_names(run.record)
 
     def draw(self, layer: int, out: Path) -> Path:
-        fig = layer_figure(self.heads, layer)
+        fig = layer_figure(self.heads, layer, self.names)
         (path,) = style.save(fig, out.with_suffix(""), pdf=False, dpi=LAYER_DPI)
         plt.close(fig)
         return path
@@ -92,7 +93,7 @@ class ExampleMapsFigure:
 
 def _head_figure(run: RunFolder) -> HeadFigure:
     style.apply()
-    return HeadFigure(frames.positions(run.table("positions")), run.table("heads"))
+    return HeadFigure(frames.positions(run.table("positions")), run.table("heads"), class_names(run.record))
 
 
 def _example_maps(run: RunFolder) -> ExampleMaps:

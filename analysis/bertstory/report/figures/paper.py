@@ -14,6 +14,7 @@ from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames, style
 from bertstory.report.figure_tables import FigureTables
 from bertstory.report.figures import disagreement, estimator, head_clusters, labels, mixing, persistence
+from bertstory.report.naming import class_names
 from bertstory.results import RunFolder
 
 
@@ -49,10 +50,11 @@ FIGURES: dict[str, PaperFigure] = {
         ),
         PaperFigure(
             "fig3_mass_by_layer", "Where heads put their mass",
-            "Per layer, each head's mean mass on [CLS], [SEP], punctuation, the token itself, the previous "
-            "and the next token, under attention and under global attribution; one point per head.",
+            "Per layer, each head's mean mass on the first token, the end token, punctuation, the token itself, the "
+            "previous and the next token (a decoder has no next token), under attention and under global attribution; "
+            "one point per head.",
             ("heads",),
-            lambda run: labels.mass_by_layer(run.table("heads")),
+            lambda run: labels.mass_by_layer(run.table("heads"), class_names(run.record)),
         ),
         PaperFigure(
             "fig4a_labels", "Pattern labels per view",
@@ -66,7 +68,7 @@ FIGURES: dict[str, PaperFigure] = {
             "the diagonal holds the heads whose label is unchanged (the label rule, which mixing defeats: "
             "figure 6 judges persistence against chance and the layer's heads).",
             ("transitions",),
-            lambda run: labels.transition_heatmap(run.table("transitions")),
+            lambda run: labels.transition_heatmap(run.table("transitions"), class_names(run.record)),
         ),
         PaperFigure(
             "fig5_mixing", "Mixing and attention rollout",
@@ -86,7 +88,7 @@ FIGURES: dict[str, PaperFigure] = {
             "with its bootstrap 95% interval.",
             ("heads", "persistence"),
             lambda run: persistence.persistence(run.table("heads"), run.table("persistence"),
-                                                run.summary()["config"]["persist_enrichment"]),
+                                                run.summary()["config"]["persist_enrichment"], class_names(run.record)),
         ),
         PaperFigure(
             "fig7_head_embedding", "Head clustering",

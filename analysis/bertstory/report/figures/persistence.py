@@ -11,9 +11,8 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from bertstory.findings.persistence import PATTERN_CLASSES
 from bertstory.report import frames, style
-from bertstory.report.naming import PATTERN_TITLES, VIEW_TITLES
+from bertstory.report.naming import VIEW_TITLES, ClassNames
 
 VIEW = "global"
 """The view whose persistence the figure shows."""
@@ -75,9 +74,10 @@ def _curve(ax, curve: pd.DataFrame, name: str) -> None:
     ax.set_xlabel("layer")
 
 
-def persistence(heads: pd.DataFrame, table: pd.DataFrame, persist_enrichment: float) -> Figure:
+def persistence(heads: pd.DataFrame, table: pd.DataFrame, persist_enrichment: float, names: ClassNames) -> Figure:
     """Figure 6. ``heads``: the heads table; ``table``: the persistence table;
-    ``persist_enrichment``: the enrichment a pattern needs in global attribution to persist.
+    ``persist_enrichment``: the enrichment a pattern needs in global attribution to persist;
+    ``names``: the run's pattern classes (no ``next`` in a decoder) and their titles.
 
     For each pattern class, (a) each head's enrichment on the class (× chance, log axes, same
     range on both) under attention (x) against global attribution (y), coloured by layer; the
@@ -96,13 +96,13 @@ def persistence(heads: pd.DataFrame, table: pd.DataFrame, persist_enrichment: fl
     fig = plt.figure(figsize=(style.PAGE_WIDTH_IN, 7.4), layout="constrained")
     grid = fig.add_gridspec(4, 3, height_ratios=[3.0, 1.2, 3.0, 1.2])
     scatters, artist = [], None
-    for k, name in enumerate(PATTERN_CLASSES):
+    for k, name in enumerate(names.pattern_classes):
         row, col = 2 * (k // 3), k % 3
         ax = fig.add_subplot(grid[row, col])
         scatters.append(ax)
         drawn = _scatter(ax, frames.enrichment_scatter(heads, name, VIEW), cmap, norm, persist_enrichment)
         artist = drawn if drawn is not None else artist
-        ax.set_title(f"{PATTERN_TITLES[name]}: {by_class.loc[name, 'persist']} of {by_class.loc[name, 'heads']} "
+        ax.set_title(f"{names.patterns[name]}: {by_class.loc[name, 'persist']} of {by_class.loc[name, 'heads']} "
                      "persist")
         ax.set_xlabel("attention enrichment")
         below = fig.add_subplot(grid[row + 1, col])
