@@ -148,3 +148,20 @@ def test_build_site_command_hands_the_findings_thresholds_to_the_pipeline(monkey
     # --seed is the run's (corpus sample, probes, and so the bootstrap); findings get no seed of their own
     assert seen["analyze"].seed == 4
     assert seen["findings"] == FindingsConfig(persist_specificity=1.3, pattern_enrichment=2.5, threshold_broad=0.7)
+
+
+def test_build_site_on_a_torchrun_worker_other_than_rank_0_builds_no_report(monkeypatch, tmp_path):
+    import bertstory.report.build_site as module
+    from bertstory.pipeline.analyze import AnalyzeSummary
+    from bertstory.pipeline.settings import AnalyzeSettings
+    from bertstory.report.project import SiteSettings
+
+    worker = AnalyzeSummary(tmp_path / "run", n_inputs=4, n_computed=2, n_skipped_too_long=0, seconds=1.0,
+                            workers=2, is_main=False)
+
+    def no_report(*args, **kwargs):
+        raise AssertionError("a report built by a worker other than rank 0")
+
+    monkeypatch.setattr(module, "run_analyze", lambda *args, **kwargs: worker)
+    monkeypatch.setattr(module, "build_report", no_report)
+    assert module.build_site(AnalyzeSettings(), SiteSettings(project=tmp_path)) == (worker, None)

@@ -25,3 +25,18 @@ def test_loaded_maps_are_the_run_maps(synthetic_run):
         maps = run.load_maps(example.input_id)
         assert example.tokens == maps["tokens"]
         assert (example.maps["global"] == maps["global"]).all()
+
+
+def test_examples_come_from_the_inputs_whose_maps_are_kept(synthetic_run, tmp_path):
+    import shutil
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    run = RunFolder(run_dir)
+    inputs, _ = run.analysed_inputs()
+    first_choice = choose_examples(inputs)
+    for input_id in first_choice:
+        (run_dir / "maps" / f"{input_id}.npz").unlink()  # statistics only, as with --keep-maps
+    chosen = [example.input_id for example in load_examples(run)]
+    assert len(chosen) == 2 and not set(chosen) & set(first_choice)
+    assert chosen == choose_examples(inputs[inputs["id"].isin(run.map_ids())].reset_index(drop=True))

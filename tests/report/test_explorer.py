@@ -19,8 +19,7 @@ from bertstory.report.examples import choose_examples
 from bertstory.report.explorer import DEFAULT_COUNT, write_explorer
 from bertstory.report.explorer.export import MAP_KINDS, write_input
 from bertstory.report.explorer.quantise import quantise
-from bertstory.report.explorer.sample import sample_inputs
-from bertstory.results import RunFolder
+from bertstory.results import RunFolder, sample_inputs
 
 from .synthetic import make_results
 
@@ -181,3 +180,15 @@ def test_write_explorer_writes_the_sample_its_index_and_the_page(tmp_path):
             assert f"[L{layer}-H{head}](heads/L{layer}-H{head}.md)" in page
     for asset in ("explorer.js", "explorer.css"):
         assert (layout.generated / "assets" / asset).is_file()
+
+
+def test_the_explorer_samples_among_the_inputs_whose_maps_are_kept(tmp_path):
+    run_dir = make_results(tmp_path / "runs", num_layers=2, num_heads=3, n_inputs=30, seed=4)
+    run = RunFolder(run_dir)
+    kept = sample_inputs(run.inputs, 5, seed=4)
+    for path in (run_dir / "maps").glob("*.npz"):
+        if path.stem not in kept:
+            path.unlink()  # as analyze --keep-maps 5 leaves the run
+    explorer = write_explorer(run, project.prepare(tmp_path / "project"))
+    assert [f.id for f in explorer.files] == kept
+    assert _read_script(tmp_path / "project" / "docs" / "generated" / "explorer" / "index.js", "run")["total_inputs"] == 5  # inputs with maps

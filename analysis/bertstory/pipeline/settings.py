@@ -47,6 +47,10 @@ class AnalyzeSettings:
         zero_means_none=True, reproduce="always")
     device: Device = setting("auto", "auto uses CUDA when present.", choices=DEVICES)
     out: Path = setting(Path("results"), "Folder that holds one sub-folder per run.")
+    keep_maps: int | None = setting(
+        None, "Keep the maps of a seeded sample of this many inputs (those the report draws) and only the "
+        "statistics of the others; 0 keeps every input's maps. The tables are the same either way.", minimum=0,
+        zero_means_none=True)
     check_inputs: int = setting(2, "With probes: inputs on which the estimator is measured against exact.", minimum=0)
     quiet: bool = setting(False, "No progress bar, only errors and the final line.", short="-q")
     verbose: bool = setting(False, "One line per input.", short="-v")

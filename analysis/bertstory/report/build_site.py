@@ -11,8 +11,11 @@ from bertstory.report.project import SiteSettings
 
 
 def build_site(analyze: AnalyzeSettings, site: SiteSettings, findings: FindingsConfig | None = None,
-               log: Log = print) -> tuple[AnalyzeSummary, Report]:
+               log: Log = print) -> tuple[AnalyzeSummary, Report | None]:
     """Analyze (finished inputs are reused; the findings tables are recomputed only when the
-    maps or ``findings`` changed), then build the report of the run in ``site.project``."""
+    statistics or ``findings`` changed), then build the report of the run in ``site.project``.
+    Under ``torchrun`` only rank 0 builds the report; the other workers return ``None`` for it."""
     summary = run_analyze(analyze, findings, log=log)
+    if not summary.is_main:
+        return summary, None
     return summary, build_report(summary.run_dir, site.project, site.site_dir)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bertstory.results import RunFolder
+from bertstory.results.map_sample import is_pair
 from bertstory.views import VIEWS
 
 EXAMPLE_COUNT = 2
@@ -26,11 +27,6 @@ class Example:
     tokens: list[str]
     is_pair: bool
     maps: dict[str, np.ndarray]
-
-
-def is_pair(text_pair) -> bool:
-    """Whether an ``inputs.jsonl`` ``text_pair`` value marks a sentence pair."""
-    return isinstance(text_pair, str) and text_pair != ""
 
 
 def choose_examples(inputs: pd.DataFrame, count: int = EXAMPLE_COUNT) -> list[str]:

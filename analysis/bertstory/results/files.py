@@ -1,7 +1,9 @@
 """Writing files of a results directory: atomically, and with bytes that depend only on the data.
 
 Every file is written atomically (temporary file in the same folder, then rename), so an
-interrupted run leaves either the old file or the new one, never half of one.
+interrupted run leaves either the old file or the new one, never half of one; a process killed
+mid-write (SIGKILL) leaves its temporary file behind, named ``.<name>.<random>.tmp``
+(:func:`unfinished_write_target` recognises it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from bertstory.errors import BertstoryError
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_TEMPORARY_SUFFIX = ".tmp"
 
 
 def ensure_writable(folder: Path) -> None:
@@ -34,7 +37,7 @@ def ensure_writable(folder: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -42,6 +45,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def unfinished_write_target(name: str) -> str | None:
+    """The name of the file that the temporary file ``name`` of :func:`atomic_write_bytes` was
+    to become (``00012.npz`` for ``.00012.npz.k3j9x_2a.tmp``), ``None`` when ``name`` is not one."""
+    if not (name.startswith(".") and name.endswith(_TEMPORARY_SUFFIX)):
+        return None
+    target, dot, _ = name[1:-len(_TEMPORARY_SUFFIX)].rpartition(".")
+    return target if dot and target else None
 
 
 def atomic_write_json(path: Path, value: Any) -> None:

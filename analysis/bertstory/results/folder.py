@@ -31,8 +31,10 @@ import pandas as pd
 import pyarrow as pa
 
 from bertstory.errors import BertstoryError
-from bertstory.results.files import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, npz_bytes
-from bertstory.results.record import RunRecord
+from bertstory.results.files import (
+    atomic_write_bytes, atomic_write_json, atomic_write_jsonl, npz_bytes, unfinished_write_target,
+)
+from bertstory.results.record import DiskUse, RunRecord
 from bertstory.views import MAP_NAMES, VIEWS
 
 _RUN_JSON = "run.json"
@@ -149,15 +151,20 @@ class RunFolder:
         atomic_write_bytes(self._map_path(input_id), npz_bytes({**maps, "tokens": np.array(tokens)}))
 
     def has_maps(self, input_id: str, tokens: list[str]) -> bool:
-        """True when the input's map file loads, holds ``tokens`` and every map in the run's shape."""
+        """True when the input's map file opens, holds ``tokens`` and every map in the run's shape
+        (read from the arrays' headers: the maps themselves are not decompressed)."""
         try:
             with np.load(self._map_path(input_id), allow_pickle=False) as archive:
                 if list(archive["tokens"]) != list(tokens):
                     return False
                 shapes = map_shapes(self.record.num_layers, self.record.num_heads, len(tokens))
-                return all(archive[name].shape == shape for name, shape in shapes.items())
+                return all(_stored_shape(archive, name) == shape for name, shape in shapes.items())
         except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
             return False
+
+    def delete_maps(self, input_id: str) -> None:
+        """Remove the input's map file (its statistics stay): maps kept for a sample only."""
+        self._map_path(input_id).unlink(missing_ok=True)
 
     def load_maps(self, input_id: str, *, normalise: bool = False) -> dict[str, Any]:
         """One input's maps in the run's shapes, plus its ``tokens`` (list of str).
@@ -186,6 +193,27 @@ class RunFolder:
             out[key] = normalise_map(array, f"{name}: {key}") if normalise else array
         out["tokens"] = tokens
         return out
+
+    def clear_unfinished_writes(self, input_ids: Iterable[str]) -> list[Path]:
+        """Delete the temporary files that a killed process left while writing the map or
+        statistics file of an input of ``input_ids``; returns them."""
+        ids = set(input_ids)
+        removed = []
+        for folder in (self.path / _MAPS, self.path / _STATS):
+            for path in folder.glob(".*") if folder.is_dir() else ():
+                target = unfinished_write_target(path.name)
+                if target is not None and target.endswith(".npz") and target[:-len(".npz")] in ids:
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+        return removed
+
+    def disk_use(self, input_ids: Iterable[str]) -> DiskUse:
+        """Bytes of the map and statistics files of inputs ``input_ids`` (files that exist)."""
+        ids = list(input_ids)
+        maps = sum(_size(self._map_path(i)) for i in ids)
+        statistics = sum(_size(self._stats_path(i)) for i in ids)
+        return DiskUse(maps=maps, statistics=statistics, total=maps + statistics,
+                       per_input=round((maps + statistics) / len(ids)) if ids else 0)
 
     def analysed_ids(self) -> tuple[list[str], list[str]]:
         """``(ids with maps or statistics, ids with neither)`` in ``inputs.jsonl`` order (an
@@ -381,6 +409,26 @@ class RunFolder:
         if inputs.empty:
             raise BertstoryError(f"no input of {self.path / _INPUTS} is in its findings tables; {self._rerun_findings}")
         return inputs, tuple(listed.loc[~covered, "id"])
+
+
+def _stored_shape(archive: np.lib.npyio.NpzFile, name: str) -> tuple[int, ...]:
+    """The shape of array ``name`` of an open ``.npz``, read from its ``.npy`` header only."""
+    with archive.zip.open(f"{name}.npy") as member:
+        version = np.lib.format.read_magic(member)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f"unsupported .npy format version {version}")
+        shape, _, _ = read_header(member)
+    return tuple(shape)
+
+
+def _size(path: Path) -> int:
+    """Bytes of the file at ``path``, 0 when there is none."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def normalise_map(array: np.ndarray, name: str) -> np.ndarray:

@@ -69,6 +69,35 @@ class SpecialTokens:
 
 
 @dataclass(frozen=True)
+class WorkerSplit:
+    """How the inputs were shared among ``count`` workers (``torchrun``; 1 without it):
+    ``inputs_per_worker[r]`` inputs went to the worker of rank ``r``."""
+
+    count: int
+    inputs_per_worker: list[int]
+
+
+@dataclass(frozen=True)
+class KeptMaps:
+    """Whose maps the run keeps: ``asked`` is ``--keep-maps`` (``None``: every input's), ``count``
+    the inputs whose map file exists at the end of the run (the others have statistics only)."""
+
+    asked: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class DiskUse:
+    """Bytes on disk of the inputs' files at the end of the run: their map files, their statistics
+    files, both together, and that total divided by the number of inputs (rounded)."""
+
+    maps: int
+    statistics: int
+    total: int
+    per_input: int
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """The whole of ``run.json``."""
 
@@ -87,6 +116,9 @@ class RunRecord:
     n_inputs: int | None = None
     n_tokens: int | None = None
     seconds: float | None = None
+    workers: WorkerSplit | None = None
+    kept_maps: KeptMaps | None = None
+    bytes: DiskUse | None = None
 
     @property
     def num_layers(self) -> int:
@@ -99,7 +131,8 @@ class RunRecord:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``run.json``, keys in the documented order."""
         order = ("bertstory_version", "run_id", "settings", "model", "corpus", "special_tokens", "device", "dtype",
-                 "versions", "started", "finished", "status", "n_inputs", "n_tokens", "seconds")
+                 "versions", "started", "finished", "status", "n_inputs", "n_tokens", "seconds", "workers", "kept_maps",
+                 "bytes")
         values = dataclasses.asdict(self)
         return {key: values[key] for key in order}
 
@@ -114,6 +147,9 @@ class RunRecord:
         values = {key: item for key, item in value.items() if key in known}
         for key, part in parts.items():
             values[key] = _part(part, value[key], key)
+        for key, part in _OPTIONAL_PARTS.items():
+            if value.get(key) is not None:
+                values[key] = _part(part, value[key], key)
         record = cls(**values)
         for key in ("num_layers", "num_heads"):
             if not isinstance(getattr(record.model, key), int) or getattr(record.model, key) < 1:
@@ -124,6 +160,10 @@ class RunRecord:
 
     def replace(self, **changes: Any) -> RunRecord:
         return dataclasses.replace(self, **changes)
+
+
+_OPTIONAL_PARTS = {"workers": WorkerSplit, "kept_maps": KeptMaps, "bytes": DiskUse}
+"""Parts of ``run.json`` that older runs lack."""
 
 
 def _part(cls: type, value: Any, key: str):

@@ -33,4 +33,5 @@ def build_site(**values) -> None:
                                       from_options(FindingsConfig, values, exclude=NOT_IN_PIPELINE),
                                       log=log_to_stderr)
     echo_summary(summary)
-    echo_report(report, summary.run_dir)
+    if report is not None:  # None on the torchrun workers other than rank 0
+        echo_report(report, summary.run_dir)

@@ -19,10 +19,10 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from bertstory.report import project, style
-from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
+from bertstory.report.examples import inputs_with_maps, is_pair
 from bertstory.report.explorer.export import FORMAT, MAP_KINDS, InputFiles, write_index, write_input
 from bertstory.report.explorer.quantise import LEVELS
-from bertstory.report.explorer.sample import DEFAULT_COUNT, sample_inputs
+from bertstory.report.explorer.sample import DEFAULT_COUNT, explorer_inputs
 from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.naming import VIEW_TITLES
 from bertstory.report.pages import environment
@@ -61,7 +61,7 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     the run keeps, sampled with the run's seed, the head pages' examples among them."""
     seed = run.record.settings.seed
     candidates = inputs_with_maps(run)
-    ids = sample_inputs(candidates, count, seed, include=choose_examples(candidates))
+    ids = explorer_inputs(candidates, count, seed)
     rows = candidates.set_index("id")
     folder = layout.generated / FOLDER
     files = [write_input(folder / "data", input_id, list(rows.loc[input_id, "tokens"]), run.load_maps(input_id))
