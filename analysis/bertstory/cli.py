@@ -48,6 +48,7 @@ def cli() -> None:
 def _register() -> None:
     from bertstory.commands.analyze import analyze
     from bertstory.commands.build_site import build_site
+    from bertstory.commands.compare import compare
     from bertstory.commands.findings import findings
     from bertstory.commands.report import report
 
@@ -55,6 +56,7 @@ def _register() -> None:
     cli.add_command(findings)
     cli.add_command(report)
     cli.add_command(build_site)
+    cli.add_command(compare)
 
 
 _register()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bertstory.findings import TABLE_NAMES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import project
+from bertstory.report.compare.pages import write_comparison
+from bertstory.report.compare.runs import ComparedRun, compared_run
+from bertstory.report.compare.settings import CompareSettings
 from bertstory.report.explorer import write_explorer
 from bertstory.report.figure_tables import FigureTables, write_figure_tables
 from bertstory.report.figures.page_figures import draw_page_figures
@@ -18,9 +22,10 @@ from bertstory.report.pages import PageWriter
 from bertstory.report.static_site import build_static_site
 from bertstory.results import RunFolder, atomic_write_json
 
-RUN_TIMES = ("started", "finished", "seconds")
-"""``run.json`` fields left out of ``figures/tables/run.json``: regenerating the same results
-then changes no committed file."""
+RUN_CIRCUMSTANCES = ("started", "finished", "seconds", "workers", "bytes")
+"""``run.json`` fields left out of ``figures/tables/run.json``: when and how long, by how many
+workers, and the bytes on disk (compressed maps, whose size moves with their last bits).
+Regenerating the same results then changes no committed file."""
 REPORT_TABLES: tuple[str, ...] = (*TABLE_NAMES, ESTIMATOR_TABLE)
 """The tables a report may show: the findings tables (all required) and the estimator check."""
 ASSETS: tuple[str, ...] = ("bertstory.css", "iframe-worker-shim.js")
@@ -42,11 +47,11 @@ class Report:
 def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[PaperFigure]:
     """Rewrite ``figures/``: the tables behind the run's paper figures in ``figures/tables/`` at their
     stated precision (:mod:`bertstory.report.figure_tables`) with the run's provenance (``run.json``
-    less :data:`RUN_TIMES`), then each figure as PNG and PDF drawn from those tables as read back;
+    less :data:`RUN_CIRCUMSTANCES`), then each figure as PNG and PDF drawn from those tables as read back;
     figures the run has no data for are removed. Returns the figures drawn."""
     figures = applicable(run)
     write_figure_tables(run, sorted({t for f in figures for t in f.tables}), layout.figure_tables)
-    provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_TIMES}
+    provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_CIRCUMSTANCES}
     atomic_write_json(layout.figure_provenance, provenance)
     draw_paper_figures(FigureTables(run, layout.figure_tables), figures, layout.figures)
     for stem in set(FIGURES) - {f.stem for f in figures}:
@@ -87,11 +92,14 @@ def _link(layout: project.Layout, path: Path) -> str:
 
 
 def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | None = None,
-                 build: bool = True) -> Report:
+                 build: bool = True, compare: Sequence[ComparedRun] = (),
+                 compare_settings: CompareSettings = CompareSettings()) -> Report:
     """Figures, pages and (when ``build``) the site of the run in ``run_dir``.
 
     ``project_dir`` becomes (or already is) a report project, see :mod:`bertstory.report.project`;
-    the site goes to ``site_dir`` (default ``project_dir/site``).
+    the site goes to ``site_dir`` (default ``project_dir/site``). ``compare``: the runs of the
+    comparison section, this run first (:func:`bertstory.report.compare.build.compare_runs`); without
+    them the section's index says how to compare this run with others.
     """
     steps: dict[str, float] = {}
     start = time.perf_counter()
@@ -118,6 +126,8 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     pages = [writer.overview(), *writer.layers(), *writer.heads_pages(), writer.patterns(), writer.mixing(),
              writer.estimator(), writer.reproduce(downloads), write_explorer(run, layout).page]
     lap("pages")
+    pages += write_comparison(list(compare) or [compared_run(run)], layout, compare_settings)
+    lap("comparison")
     index = None
     if build:
         index = build_static_site(layout.mkdocs_yml, Path(site_dir) if site_dir else layout.default_site)

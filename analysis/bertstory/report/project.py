@@ -47,6 +47,7 @@ NAV_PAGES: tuple[NavPage, ...] = (
     NavPage("Findings", "Mixing & rollout", "generated/mixing.md"),
     NavPage("Findings", "Explorer", "generated/explorer.md"),
     NavPage("Findings", "Estimator accuracy", "generated/estimator.md"),
+    NavPage("Findings", "Compare", "generated/compare/index.md"),
     NavPage(None, "Reproduce", "generated/reproduce.md"),
 )
 """Every generated page that the navigation lists; :func:`prepare` adds those an existing

@@ -1,0 +1,98 @@
+"""The comparison section of a report project: ``docs/generated/compare/index.md``, which lists the
+runs compared and links a page per pair of runs, ``docs/generated/compare/<A>-vs-<B>.md``, each with
+its figures beside it (:mod:`bertstory.report.compare.figures`).
+
+Runs are lettered A, B, C, … in the order given (A is the run whose report the project shows);
+a pair page compares an earlier run (A) with a later one (B), input by input when they analysed
+the same corpus (:mod:`bertstory.report.compare.paired`), by their tables' aggregates only otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import pandas as pd
+
+from bertstory.findings.tables import PERSISTENCE_VIEWS
+from bertstory.report.compare.figures import draw_comparison_figures
+from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
+from bertstory.report.compare.runs import ComparedRun
+from bertstory.report.compare.settings import CompareSettings
+from bertstory.report.naming import PATTERN_TITLES
+from bertstory.report.pages import environment
+from bertstory.report.project import Layout
+
+FOLDER = "compare"
+"""The comparison section's folder under ``docs/generated/``."""
+
+
+def _stem_part(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "run"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two runs of a comparison, ``a`` before ``b`` in the order given (their ``letters`` name
+    them), the page ``stem``, whether they share a corpus and, when they do, their ``paired`` differences."""
+
+    a: ComparedRun
+    b: ComparedRun
+    corpora: Corpora
+    paired: pd.DataFrame | None
+
+    @property
+    def letters(self) -> tuple[str, str]:
+        return self.a.letter, self.b.letter
+
+    @property
+    def stem(self) -> str:
+        return f"{_stem_part(self.a.name)}-vs-{_stem_part(self.b.name)}"
+
+
+def pairs(runs: Sequence[ComparedRun], settings: CompareSettings) -> list[Pair]:
+    """Every pair of ``runs`` (earlier first), with its paired differences on a shared corpus."""
+    out = []
+    for a, b in combinations(runs, 2):
+        shared = corpora(a, b)
+        paired = (paired_differences(a, b, shared.paired_ids, settings.bootstrap_samples, settings.seed)
+                  if shared.paired_ids else None)
+        out.append(Pair(a=a, b=b, corpora=shared, paired=paired))
+    return out
+
+
+def _run_row(run: ComparedRun) -> dict:
+    record = run.run.record
+    return {
+        "letter": run.letter, "name": run.name, "model": record.model.name_or_path, "type": record.model.model_type,
+        "causal": record.model.causal, "L": run.num_layers, "H": run.num_heads,
+        "corpus": record.corpus.source, "hash": record.corpus.content_hash[:16],
+        "inputs": len(run.run.analysed_inputs()[0]), "curves": run.curves, "patterns": run.patterns,
+    }
+
+
+def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: CompareSettings) -> list[Path]:
+    """Write the comparison section for ``runs`` (one run: an index that says how to compare it)
+    into ``layout.generated / FOLDER``; returns the pages written."""
+    folder = layout.generated / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    rows = {run.position: _run_row(run) for run in runs}
+    common = dict(pattern_titles=PATTERN_TITLES, persistence_views=PERSISTENCE_VIEWS, all_layers=ALL_LAYERS)
+    written = []
+    compared = pairs(runs, settings) if len(runs) > 1 else []
+    for pair in compared:
+        figures = draw_comparison_figures([pair.a, pair.b], pair.paired, folder, pair.stem)
+        path = folder / f"{pair.stem}.md"
+        page = env.get_template("compare_pair.md.j2").render(
+            pair=pair, runs=[rows[pair.a.position], rows[pair.b.position]], figures=figures, stem=pair.stem, **common)
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    figures = draw_comparison_figures(runs, None, folder, "index") if compared else []
+    index = folder / "index.md"
+    index.write_text(env.get_template("compare_index.md.j2").render(
+        runs=list(rows.values()), pairs=compared, figures=figures, stem="index", **common), encoding="utf-8")
+    return [index, *written]

@@ -1,0 +1,17 @@
+"""The settings of a comparison that change its numbers (the runs and where the report goes are
+given apart: the command's arguments and :class:`bertstory.report.project.SiteSettings`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bertstory.options import setting
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """The bootstrap of the input-by-input comparison (``docs/method.md#comparing-models``)."""
+
+    bootstrap_samples: int = setting(
+        1000, "Bootstrap resamples of the inputs for the intervals of the input-by-input differences.", minimum=1)
+    seed: int = setting(0, "Seed of those resamples.")
