@@ -31,7 +31,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from bertstory.corpus import load_corpus, sample
 from bertstory.engine import compute_maps
-from bertstory.engine.maps import chunk_budget, chunk_size_for, normalise_rows
+from bertstory.engine.maps import chunk_budget, frobenius_shares
 from bertstory.engine.tangents import probe_generator, tangent_chunks, token_directions
 from bertstory.models import embedded_model_path
 
@@ -103,8 +103,8 @@ def _old_compute_maps(layers, num_heads, embeddings, *, estimator, probes, seed,
     n, d = embeddings.shape
     directions = token_directions(estimator, n, d, probes, probe_generator(seed, input_id))
     directions = directions.to(device=embeddings.device, dtype=embeddings.dtype)
-    chunk = chunk_size_for(n, d, len(layers), num_heads, layers[0].ffn_in.out_features,
-                           chunk_budget(embeddings.device, embeddings.dtype))
+    per_tangent = max(2 * len(layers) * n * d, n * layers[0].ffn_in.out_features, num_heads * n * n)
+    chunk = max(1, chunk_budget(embeddings.device, embeddings.dtype) // per_tangent)
     with torch.no_grad():
         _, attention, hidden = _old_encoder_forward(layers, embeddings, num_heads)
     layer_inputs = torch.cat([embeddings[None], hidden[:-1]])
@@ -132,8 +132,8 @@ def _old_compute_maps(layers, num_heads, embeddings, *, estimator, probes, seed,
     def to_numpy(t):
         return t.detach().to("cpu", torch.float32).numpy()
 
-    return {"attention": to_numpy(attention), "local": to_numpy(normalise_rows(torch.stack(local_sq))),
-            "global": to_numpy(normalise_rows(heads_sq)), "contribution": to_numpy(normalise_rows(hidden_sq))}
+    return {"attention": to_numpy(attention), "local": to_numpy(frobenius_shares(torch.stack(local_sq))),
+            "global": to_numpy(frobenius_shares(heads_sq)), "contribution": to_numpy(frobenius_shares(hidden_sq))}
 
 
 # ---- timing ----

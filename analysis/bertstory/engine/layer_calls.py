@@ -8,7 +8,7 @@ and exactly the positional and keyword arguments the model passed it (masks, rot
 position ids, relative-position tensors). :meth:`LayerCall.__call__` then re-runs one call with
 other hidden states; inside ``torch.func`` transforms only the hidden states vary, and every
 captured argument is a constant. Head outputs are recorded by a forward pre-hook on the output
-projection while a replay runs (:func:`run_layers`, :func:`layer_heads`).
+projection while a replay runs (:func:`run_layer`, :func:`layer_heads`).
 
 Shapes: one input of ``n`` tokens, hidden size ``d``; hidden states are (n, d) outside the
 model and (1, n, d) inside; head outputs are (n, H, d_h), as the output projection reads them
@@ -120,22 +120,35 @@ def capture_forward(model: nn.Module, family: Family, features: dict[str, torch.
     )
 
 
+def run_layer(call: LayerCall, num_heads: int, layer_input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One whole layer.
+
+    Args:
+        layer_input: (n, d) ``eˡ⁻¹``.
+    Returns:
+        head outputs (n, H, d_h) ``oˡʰ``; the layer's output ``eˡ`` (n, d).
+    """
+    contexts: list[torch.Tensor] = []
+    with recording_projection_inputs([call.output_projection], contexts.append):
+        output = call(layer_input[None])[0]
+    return split_heads(contexts[0], num_heads), output
+
+
 def run_layers(calls: list[LayerCall], num_heads: int, embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """All layers from ``e⁰``.
+    """All layers from ``e⁰``, one :func:`run_layer` after the other.
 
     Args:
         embeddings: (n, d) ``e⁰``.
     Returns:
         head outputs (L, n, H, d_h) ``oˡʰ``; layer outputs ``e¹..eᴸ`` (L, n, d).
     """
-    contexts: list[torch.Tensor] = []
-    outputs = []
-    hidden = embeddings[None]
-    with recording_projection_inputs(_distinct(call.output_projection for call in calls), contexts.append):
-        for call in calls:
-            hidden = call(hidden)
-            outputs.append(hidden[0])
-    return torch.stack([split_heads(context, num_heads) for context in contexts]), torch.stack(outputs)
+    heads, outputs = [], []
+    hidden = embeddings
+    for call in calls:
+        head_outputs, hidden = run_layer(call, num_heads, hidden)
+        heads.append(head_outputs)
+        outputs.append(hidden)
+    return torch.stack(heads), torch.stack(outputs)
 
 
 class _ReachedProjection(Exception):

@@ -3,10 +3,14 @@ attribution of each head's output, and per-layer token contribution.
 
 The maps come from the model's own layer modules, called with the arguments the model passed
 them (:mod:`bertstory.engine.layer_calls`). All Frobenius norms come from forward-mode JVPs
-batched with ``torch.func.vmap``: the primal is computed once per batch of tangents, and one
-tangent on input token ``i`` yields the derivative of every head, layer and position at once.
-One pass over tangents on ``e⁰`` serves ``global`` and ``contribution`` together; ``local``
-runs one pass per layer through that layer only up to its head outputs (so it is cheap).
+batched with ``torch.func.vmap``, one layer at a time at the layer's input as the model's own
+forward computed it (so a layer's primal is never recomputed from ``e⁰``): one tangent on input
+token ``i`` yields the derivative of every head, layer and position at once. The tangents are cut
+into chunks; each chunk is built once and serves every pass: the global pass, which carries its
+tangents from ``e⁰`` up through all layers and serves ``global`` and ``contribution`` together,
+and one local pass per layer above the first, through that layer only up to its head outputs
+(the first layer's input is ``e⁰``, so its local blocks are its global ones). Each layer's
+squared norms are summed as soon as its tangents exist; no tangent of an earlier layer stays alive.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from torch import nn
 from torch.func import jvp, vmap
 
 from bertstory.engine.families import family_for
-from bertstory.engine.layer_calls import LayerCall, capture_forward, layer_heads, run_layers
+from bertstory.engine.layer_calls import LayerCall, capture_forward, layer_heads, run_layer
 from bertstory.engine.tangents import ESTIMATORS, Estimator, probe_generator, tangent_chunks, token_directions
 from bertstory.errors import BertstoryError
 
@@ -53,14 +57,13 @@ class InputMaps:
         return {"attention": self.attention, "local": self.local, "global": self.global_, "contribution": self.contribution}
 
 
-def chunk_size_for(n: int, d: int, num_layers: int, num_heads: int, widest: int, budget: int) -> int:
+def chunk_size_for(n: int, d: int, num_heads: int, widest: int, budget: int) -> int:
     """Tangents per vmapped batch, so that the largest activation stays under ``budget`` elements.
 
-    Per tangent, the widest live tensors are the stacked layer outputs and head outputs
-    (2·L·n·d), the widest activation inside a layer (n·widest, the feed-forward one) and the
-    attention scores (H·n²).
+    Per tangent, the widest live tensors are the widest activation inside a layer (n·widest, the
+    feed-forward one), the attention scores (H·n²) and the hidden states (n·d).
     """
-    per_tangent = max(2 * num_layers * n * d, n * widest, num_heads * n * n)
+    per_tangent = max(n * d, n * widest, num_heads * n * n)
     return max(1, budget // per_tangent)
 
 
@@ -94,20 +97,13 @@ def compute_maps(
     forward = capture_forward(model, family, features)
     embeddings = forward.embeddings
     n, d = embeddings.shape
-    num_layers, num_heads = len(forward.calls), family.num_heads(model)
+    num_heads = family.num_heads(model)
     directions = token_directions(estimator, n, d, probes, probe_generator(seed, input_id))
     directions = directions.to(device=embeddings.device, dtype=embeddings.dtype)
     budget = chunk_budget(embeddings.device, embeddings.dtype)
-    chunk = chunk_size_for(n, d, num_layers, num_heads, _widest_dimension(forward.calls[0].module), budget)
-    layer_inputs = torch.cat([embeddings[None], forward.layer_outputs[:-1]])  # e⁰..eᴸ⁻¹, (L, n, d)
-
-    global_sq, contribution_sq = _global_squared_norms(forward.calls, num_heads, embeddings, directions, chunk)
-    local_sq = torch.stack(
-        [
-            _local_squared_norms(call, num_heads, layer_inputs[l], directions, chunk)
-            for l, call in enumerate(forward.calls)
-        ]
-    )
+    chunk = chunk_size_for(n, d, num_heads, _widest_dimension(forward.calls[0].module), budget)
+    layer_inputs = [embeddings, *forward.layer_outputs[:-1]]  # e⁰..eᴸ⁻¹, each (n, d)
+    global_sq, contribution_sq, local_sq = _squared_norms(forward.calls, num_heads, layer_inputs, directions, chunk)
 
     def to_numpy(t: torch.Tensor) -> np.ndarray:
         return t.detach().to("cpu", torch.float32).numpy()
@@ -140,37 +136,40 @@ def _widest_dimension(layer: nn.Module) -> int:
     return max(max(parameter.shape) for parameter in layer.parameters())
 
 
-def _global_squared_norms(calls: list[LayerCall], num_heads, embeddings, directions, chunk):
-    """``‖∂oˡʰ_j/∂e⁰_i‖²`` (L, H, n, n) and ``‖∂eˡ_j/∂e⁰_i‖²`` (L, n, n), one JVP pass."""
-    forward = partial(run_layers, calls, num_heads)
+def _squared_norms(calls: list[LayerCall], num_heads: int, layer_inputs: list[torch.Tensor], directions, chunk):
+    """Squared norms of the Jacobian blocks, summed over each input token's tangents.
 
-    def tangent_outputs(tangent):
-        return jvp(forward, (embeddings,), (tangent,))[1]
-
-    n = embeddings.shape[0]
-    num_layers = len(calls)
-    heads_sq = embeddings.new_zeros(num_layers, num_heads, n, n)
-    hidden_sq = embeddings.new_zeros(num_layers, n, n)
-    batched = vmap(tangent_outputs)
+    Args:
+        layer_inputs: ``e⁰..eᴸ⁻¹``, each (n, d): where each layer's JVPs are taken.
+        directions: (n, K, d) the tangent directions of each token.
+    Returns:
+        global ``‖∂oˡʰ_j/∂e⁰_i‖²`` (L, H, n, n); contribution ``‖∂eˡ_j/∂e⁰_i‖²`` (L, n, n);
+        local ``‖∂oˡʰ_j/∂eˡ⁻¹_i‖²`` (L, H, n, n); the last axis is the input token ``i``.
+    """
+    steps = [vmap(partial(_tangents_of, partial(run_layer, call, num_heads), x)) for call, x in zip(calls, layer_inputs)]
+    local_passes = {l: vmap(partial(_tangents_of, partial(layer_heads, calls[l], num_heads), layer_inputs[l]))
+                    for l in range(1, len(calls))}
+    n = layer_inputs[0].shape[0]
+    global_sq = layer_inputs[0].new_zeros(len(calls), num_heads, n, n)
+    local_sq = torch.zeros_like(global_sq)
+    contribution_sq = layer_inputs[0].new_zeros(len(calls), n, n)
     for tokens, tangents in tangent_chunks(directions, chunk):
-        d_heads, d_hidden = batched(tangents)
-        # d_heads (B, L, n, H, d_h) -> (L, H, n, B); d_hidden (B, L, n, d) -> (L, n, B)
-        heads_sq.index_add_(-1, tokens, d_heads.square().sum(-1).permute(1, 3, 2, 0))
-        hidden_sq.index_add_(-1, tokens, d_hidden.square().sum(-1).permute(1, 2, 0))
-    return heads_sq, hidden_sq
+        hidden = tangents
+        for l in range(len(calls)):
+            d_heads, hidden = steps[l](hidden)  # (B, n, H, d_h), (B, n, d)
+            global_sq[l].index_add_(-1, tokens, _head_squares(d_heads))
+            contribution_sq[l].index_add_(-1, tokens, hidden.square().sum(-1).T)
+            if l in local_passes:
+                local_sq[l].index_add_(-1, tokens, _head_squares(local_passes[l](tangents)))
+    local_sq[0] = global_sq[0]  # the first layer's input is e⁰: its local and global blocks are the same
+    return global_sq, contribution_sq, local_sq
 
 
-def _local_squared_norms(call: LayerCall, num_heads, layer_input, directions, chunk):
-    """``‖∂oˡʰ_j/∂eˡ⁻¹_i‖²`` (H, n, n), through layer ``l`` up to its head outputs only."""
-    heads_of = partial(layer_heads, call, num_heads)
+def _tangents_of(function, primal: torch.Tensor, tangent: torch.Tensor):
+    """The JVP of ``function`` at ``primal`` along ``tangent`` (the output tangents only)."""
+    return jvp(function, (primal,), (tangent,))[1]
 
-    def tangent_outputs(tangent):
-        return jvp(heads_of, (layer_input,), (tangent,))[1]
 
-    n = layer_input.shape[0]
-    squared = layer_input.new_zeros(num_heads, n, n)
-    batched = vmap(tangent_outputs)
-    for tokens, tangents in tangent_chunks(directions, chunk):
-        d_heads = batched(tangents)  # (B, n, H, d_h)
-        squared.index_add_(-1, tokens, d_heads.square().sum(-1).permute(2, 1, 0))
-    return squared
+def _head_squares(d_heads: torch.Tensor) -> torch.Tensor:
+    """(B, n, H, d_h) head-output tangents of B tangents → (H, n, B) their squared norms."""
+    return d_heads.square().sum(-1).permute(2, 1, 0)
