@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -74,7 +75,14 @@ def test_figures_name_the_first_token_and_leave_out_next(decoder_site):
     assert [t.split(":")[0] for t in titles] == ["first-token", "end-token", "punctuation", "self", "previous-token"]
     plt.close(fig)
     fig = labels.transition_heatmap(run.table("transitions"), names)
-    assert "next" not in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert rows[:2] == ["first token", "end token"] and "next" not in rows and "CLS" not in rows
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == rows
+    plt.close(fig)
+    fig = labels.label_grids(heads, names)
+    legend = {t.get_text() for t in fig.legends[0].get_texts()}
+    present = set(pd.concat([heads[f"label_{view}"] for view in ("attention", "local", "global")]))
+    assert legend == {{"CLS": "first token", "SEP": "end token"}.get(label, label) for label in present}
     plt.close(fig)
     drawer = HeadFigure(frames.positions(run.table("positions")), heads, names)
     ticks = [t.get_text() for t in drawer.fig.axes[1].get_xticklabels()]

@@ -91,6 +91,14 @@ class ClassNames:
         return tuple(label for label in LABELS if label not in LABEL_CLASSES or label in self.pattern_classes)
 
     @property
+    def label_titles(self) -> dict[str, str]:
+        """Label → how figures name it: the label itself (``CLS``, ``SEP``, ``punct``, …, ``broad``,
+        ``mixed``), except that a decoder's ``CLS`` and ``SEP`` heads are named by their classes'
+        titles ("first token", "end token"): its first token is no [CLS]."""
+        return {label: self.titles[label_column(label)] if self.causal and label in ("CLS", "SEP") else label
+                for label in LABELS}
+
+    @property
     def markdown_titles(self) -> dict[str, str]:
         """:attr:`titles` escaped for Markdown (``<s>`` stays text)."""
         return {key: escape(value) for key, value in self.titles.items()}

@@ -46,8 +46,9 @@ def mass_by_layer(heads: pd.DataFrame, names: ClassNames) -> Figure:
     return fig
 
 
-def label_grids(heads: pd.DataFrame) -> Figure:
-    """Figure 4a: layer × head grids of each head's pattern label, one grid per view."""
+def label_grids(heads: pd.DataFrame, names: ClassNames) -> Figure:
+    """Figure 4a: layer × head grids of each head's pattern label, one grid per view; the legend
+    names the labels as the run does (``names.label_titles``)."""
     L, H = int(heads["layer"].max()), int(heads["head"].max())
     order = label_order(pd.concat([heads[f"label_{v}"] for v in VIEWS]))
     index = {label: k for k, label in enumerate(order)}
@@ -66,15 +67,18 @@ def label_grids(heads: pd.DataFrame) -> Figure:
         for spine in ax.spines.values():
             spine.set_visible(False)
     axes[0].set_ylabel("layer")
-    handles = [Patch(facecolor=style.label_color(label), edgecolor="0.3", linewidth=0.3, label=label) for label in order]
+    handles = [Patch(facecolor=style.label_color(label), edgecolor="0.3", linewidth=0.3,
+                     label=names.label_titles[label]) for label in order]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(order), frameon=False, handlelength=1.0)
     return fig
 
 
 def transition_heatmap(transitions: pd.DataFrame, names: ClassNames) -> Figure:
     """Figure 4b: heads counted by attention label (rows) and global-attribution label
-    (columns) among the run's labels (``names``), from the ``transitions`` table (scope ``all``)."""
-    counts = frames.transitions(transitions, labels=names.labels)
+    (columns) among the run's labels (``names``, which also name them), from the ``transitions``
+    table (scope ``all``)."""
+    counts = frames.transitions(transitions, labels=names.labels).rename(index=names.label_titles,
+                                                                         columns=names.label_titles)
     fig, ax = plt.subplots(figsize=(style.COLUMN_WIDTH_IN, 2.9), layout="constrained")
     sns.heatmap(
         counts, annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "heads"}, ax=ax,

@@ -60,7 +60,7 @@ FIGURES: dict[str, PaperFigure] = {
             "fig4a_labels", "Pattern labels per view",
             "Each head's label under attention, local and global attribution (rule on the Method page).",
             ("heads",),
-            lambda run: labels.label_grids(run.table("heads")),
+            lambda run: labels.label_grids(run.table("heads"), class_names(run.record)),
         ),
         PaperFigure(
             "fig4b_transitions", "Labels under attention and global attribution",
