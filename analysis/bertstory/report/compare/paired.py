@@ -16,7 +16,6 @@ with d(x) > 0.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ from bertstory.findings.resampling import percentile_interval, resample_weights
 from bertstory.findings.statistics import STATISTICS_FORMAT
 from bertstory.findings.tables import PAIR_NAMES
 from bertstory.report.compare.runs import ComparedRun
+from bertstory.results.map_sample import is_pair
 
 PAIR = "attention_global"
 """The pair of views compared input by input."""
@@ -45,7 +45,7 @@ class Corpora:
 
 def _listed(run: ComparedRun) -> list[tuple[str, str, str | None]]:
     inputs = run.run.inputs
-    return [(str(i), str(t), None if p is None or (isinstance(p, float) and math.isnan(p)) else str(p))
+    return [(str(i), str(t), p if is_pair(p) else None)
             for i, t, p in zip(inputs["id"], inputs["text"], inputs["text_pair"])]
 
 
