@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.func import jvp, vmap
 
+from bertstory.engine.allocator import keep_freed_memory
 from bertstory.engine.families import family_for
 from bertstory.engine.layer_calls import LayerCall, capture_forward, layer_heads, run_layer
 from bertstory.engine.tangents import ESTIMATORS, Estimator, probe_generator, tangent_chunks, token_directions
@@ -100,6 +101,8 @@ def compute_maps(
     num_heads = family.num_heads(model)
     directions = token_directions(estimator, n, d, probes, probe_generator(seed, input_id))
     directions = directions.to(device=embeddings.device, dtype=embeddings.dtype)
+    if embeddings.device.type == "cpu":
+        keep_freed_memory()  # the chunks' large tensors are reused, not mapped afresh each time
     budget = chunk_budget(embeddings.device, embeddings.dtype)
     chunk = chunk_size_for(n, d, num_heads, _widest_dimension(forward.calls[0].module), budget)
     layer_inputs = [embeddings, *forward.layer_outputs[:-1]]  # e⁰..eᴸ⁻¹, each (n, d)
