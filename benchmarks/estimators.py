@@ -21,7 +21,9 @@ All methods compute the same squared Frobenius norms of the Jacobian blocks behi
 
 GFLOP/s divides the counted FLOPs (:mod:`bertstory.engine.flops`: the matrix products of the
 JVPs, the same count for loop, jacrev and exact, n·K tangents for probes) by the seconds; the
-peak is the best of a few 2048² float32 matrix products in this process, on the same threads.
+peak is the best of a few 2048² float32 matrix products in this process, on the same threads,
+before and after the methods. On the CPU, every method and the peak run with freed memory kept
+in the process (:mod:`bertstory.engine.allocator`), as ``compute_maps`` runs.
 Writes ``estimators.csv`` and ``estimators.png`` (seconds against error, log axes) into ``--out``.
 On a CUDA device it also prints tokens/s of a randomly initialised bert-base-size model at
 n = 32 and 128, and with ``--torchrun`` the same from a ``torchrun --nproc-per-node 1`` worker.
@@ -45,6 +47,7 @@ from torch.func import jacrev
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 
 from bertstory.engine import compute_maps, family_for
+from bertstory.engine.allocator import keep_freed_memory
 from bertstory.engine.flops import estimator_flops
 from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
 from bertstory.models import embedded_model_path
@@ -267,9 +270,11 @@ def main(model_path, text, threads, probe_list, repeats, loop_samples, jacrev_ro
     features = {name: value.to(device) for name, value in tokenizer(text, return_tensors="pt").items()}
     n = features["input_ids"].shape[1]
     load_before = os.getloadavg()[0]
+    # compute_maps keeps freed memory on the CPU (engine/allocator.py): every method and the peak run so
+    kept = device.type == "cpu" and keep_freed_memory()
     peak = matmul_peak(device)
     click.echo(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, {n} tokens, "
-               f"model {model_name}; matmul peak {peak / 1e9:.1f} GFLOP/s")
+               f"model {model_name}; freed memory kept: {'yes' if kept else 'no'}; matmul peak {peak / 1e9:.1f} GFLOP/s")
     rows = cpu_story(model, features, [int(k) for k in probe_list.split(",")], repeats, loop_samples, jacrev_rows,
                      device)
     peak = max(peak, matmul_peak(device))  # the peak again after the run: the better of the two
