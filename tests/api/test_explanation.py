@@ -116,3 +116,23 @@ def test_load_run_reads_a_run_of_analyze(tiny_bert_dir, small_corpus, tmp_path):
         np.testing.assert_array_equal(third.global_, archive["global"])
         assert third.tokens == list(archive["tokens"])
     assert third.text_pair == "Nobody was surprised." and third.settings.probes == 8
+
+
+def test_reproduce_page_of_a_saved_explanation_gives_the_python_that_saves_it_again(explanation, tmp_path, monkeypatch):
+    from bertstory.report.build import build_report
+
+    path = explanation.save(tmp_path / "cat-run")
+    result = CliRunner().invoke(cli, ["findings", str(path)])
+    assert result.exit_code == 0, result.output
+    report = build_report(path, tmp_path / "project", build=False)
+    text = (report.layout.generated / "reproduce.md").read_text(encoding="utf-8")
+    assert "bertstory analyze --" not in text and "--corpus" not in text and "bertstory build-site" not in text
+    assert "```bash\nbertstory findings RUN_DIR\nbertstory report RUN_DIR\n```" in text
+    code = text.split("```python\n")[1].split("```")[0]
+    (tmp_path / "again").mkdir()
+    monkeypatch.chdir(tmp_path / "again")
+    exec(code, {})
+    saved = bertstory.load_run(tmp_path / "again" / "cat-run")
+    assert saved.inputs[["text", "text_pair"]].values.tolist() == [[TEXT, TEXT_PAIR]]
+    for name, array in explanation.maps.items():
+        np.testing.assert_array_equal(saved.maps["00000"][name], array, err_msg=name)

@@ -16,11 +16,8 @@ from bertstory.api.plot import head_views_figure
 from bertstory.corpus import CorpusInput, content_hash
 from bertstory.errors import BertstoryError
 from bertstory.report.naming import head_name
-from bertstory.results import CorpusInfo, ModelInfo, RunFolder, RunRecord, RunSettings, SpecialTokens, ensure_writable
+from bertstory.results import EXPLAIN_SOURCE, CorpusInfo, ModelInfo, RunFolder, RunRecord, RunSettings, SpecialTokens, ensure_writable
 from bertstory.views import MAP_NAMES, VIEWS
-
-EXPLAIN_SOURCE = "bertstory.explain"
-"""``corpus.source`` (and ``settings.corpus``) of a run folder written by :meth:`Explanation.save`."""
 
 
 @dataclass(frozen=True)

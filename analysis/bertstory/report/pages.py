@@ -27,7 +27,8 @@ from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, class_names, head_name, layer_name, layer_slug
 from bertstory.report.project import Layout
-from bertstory.results import RunFolder
+from bertstory.results import EXPLAIN_SOURCE, RunFolder
+from bertstory.results.map_sample import is_pair
 from bertstory.views import VIEWS
 
 
@@ -55,10 +56,36 @@ def command_line(run: RunFolder, command: str) -> str:
     """The ``bertstory <command>`` line (``analyze`` or ``build-site``) that reproduces this run:
     the options of :class:`~bertstory.pipeline.settings.AnalyzeSettings` that ``run.json``
     records, then the findings settings of ``findings.json`` that differ from their defaults."""
-    findings = {key: value for key, value in run.summary().get("config", {}).items() if key not in NOT_IN_PIPELINE}
     words = ["bertstory", command, *reproduce_words(AnalyzeSettings, dataclasses.asdict(run.record.settings)),
-             *reproduce_words(FindingsConfig, findings)]
+             *_findings_words(run)]
     return shlex.join(words)
+
+
+def findings_line(run: RunFolder) -> str:
+    """``bertstory findings RUN_DIR`` with the findings settings of ``findings.json`` that differ from
+    their defaults."""
+    return " ".join(["bertstory findings RUN_DIR", *map(shlex.quote, _findings_words(run))])
+
+
+def _findings_words(run: RunFolder) -> list[str]:
+    findings = {key: value for key, value in run.summary().get("config", {}).items() if key not in NOT_IN_PIPELINE}
+    return reproduce_words(FindingsConfig, findings)
+
+
+def explain_call(run: RunFolder) -> str | None:
+    """For a run folder written by ``Explanation.save`` (one text given to the Python API, no
+    corpus): the Python lines that compute and save it again; ``None`` for a run of ``analyze``."""
+    if run.record.corpus.source != EXPLAIN_SOURCE:
+        return None
+    settings, item = run.record.settings, run.inputs.iloc[0]
+    arguments = [repr(settings.model), repr(item["text"])]
+    if is_pair(item["text_pair"]):
+        arguments.append(f"text_pair={item['text_pair']!r}")
+    arguments.append(f"estimator={settings.estimator!r}")
+    if settings.estimator == "probes":
+        arguments.append(f"probes={settings.probes}")
+    arguments.append(f"seed={settings.seed}")
+    return f"import bertstory\n\nbertstory.explain({', '.join(arguments)}).save({run.record.run_id!r})"
 
 
 class PageWriter:
@@ -195,6 +222,7 @@ class PageWriter:
             "reproduce.md.j2", "reproduce.md",
             run_id=self.record.run_id, summary=context.run_summary(self.run),
             analyze=command_line(self.run, "analyze"), build_site=command_line(self.run, "build-site"),
+            explain=explain_call(self.run), findings=findings_line(self.run),
             settings_json=json.dumps(dataclasses.asdict(self.record.settings), indent=2),
             findings_json=json.dumps(self.run.summary().get("config", {}), indent=2),
             thresholds=context.thresholds(self.run),

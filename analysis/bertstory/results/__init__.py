@@ -11,11 +11,11 @@ from bertstory.results.folder import RunFolder, map_shapes, normalise_map
 from bertstory.results.keys import run_key, slug
 from bertstory.results.map_sample import sample_inputs
 from bertstory.results.record import (
-    CorpusInfo, DiskUse, KeptMaps, ModelInfo, RunRecord, RunSettings, SpecialTokens, WorkerSplit,
+    EXPLAIN_SOURCE, CorpusInfo, DiskUse, KeptMaps, ModelInfo, RunRecord, RunSettings, SpecialTokens, WorkerSplit,
 )
 
 __all__ = [
-    "CorpusInfo", "DiskUse", "KeptMaps", "ModelInfo", "RunFolder", "RunRecord", "RunSettings", "SpecialTokens",
+    "EXPLAIN_SOURCE", "CorpusInfo", "DiskUse", "KeptMaps", "ModelInfo", "RunFolder", "RunRecord", "RunSettings", "SpecialTokens",
     "WorkerSplit", "atomic_write_bytes", "atomic_write_json", "ensure_writable", "map_shapes", "normalise_map",
     "run_key", "sample_inputs", "slug",
 ]

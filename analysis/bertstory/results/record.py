@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["running", "complete"]
+EXPLAIN_SOURCE = "bertstory.explain"
+"""``corpus.source`` (and ``settings.corpus``) of a run folder written by ``Explanation.save``: one
+text given to the Python API, not a corpus."""
 
 
 @dataclass(frozen=True)
