@@ -87,3 +87,5 @@ def test_figures_name_the_first_token_and_leave_out_next(decoder_site):
     drawer = HeadFigure(frames.positions(run.table("positions")), heads, names)
     ticks = [t.get_text() for t in drawer.fig.axes[1].get_xticklabels()]
     assert ticks == ["first token", "end token", "punctuation", "“.”", "“,”", "self", "previous"]
+    offsets = [t.get_text() for t in drawer.fig.axes[0].get_xticklabels()]
+    assert offsets == ["−5", "−4", "−3", "−2", "−1", "0"]  # keys after the query do not exist in a decoder

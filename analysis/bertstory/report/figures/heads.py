@@ -33,7 +33,8 @@ class HeadFigure:
         ``names``: the run's token classes (no ``next`` in a decoder) and their titles."""
         self.classes = names.shown
         self.class_titles = names.titles
-        self.offsets = np.array(sorted(positions["offset"].unique()))
+        # offsets some key can have: a decoder's keys never come after the query (no mass, NaN there)
+        self.offsets = np.array(sorted(positions.dropna(subset=["mass"])["offset"].unique()))
         grid = positions.pivot_table(index=["layer", "head", "view"], columns="offset", values="mass")
         self.profiles = {key: row.to_numpy(float) for key, row in grid.reindex(columns=self.offsets).iterrows()}
         self.heads = heads.set_index(["layer", "head"])
