@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from bertstory.report.examples import choose_examples
-from bertstory.report.naming import VIEW_TITLES, head_name
+from bertstory.report.naming import VIEW_TITLES, class_names, head_name
 from bertstory.results import RunFolder
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -164,9 +164,11 @@ def test_overview_numbers_equal_the_tables(built_site):
     patterned = heads[heads["pattern"] != "none"]
     if len(patterned):
         assert f"{len(patterned)} of {len(heads)} heads have a pattern under attention" in text
-        for view in ("local", "global"):
-            kept = int(patterned[f"persists_{view}"].sum())
-            assert (f"persist into {view} attribution" in text) == (kept > 0)
+        names = class_names(RunFolder(built_site.run_dir).record)
+        for name, group in patterned.groupby("pattern"):  # a row of the table: heads, then persist, specifically
+            counts = [int(group[f"persists{kind}_{view}"].sum()) for view in ("local", "global")
+                      for kind in ("", "_specific")]
+            assert " ".join(map(str, [names.markdown_patterns[name], len(group), *counts])) in text
     else:
         assert f"None of the {len(heads)} heads has a pattern under attention" in text
     first, last = int(layers.index.min()), int(layers.index.max())

@@ -63,6 +63,23 @@ def test_persistence_sentences_word_for_word_on_a_synthetic_run(synthetic_run):
     )
 
 
+def test_pattern_fate_table_on_a_synthetic_run(synthetic_run):
+    """The planted heads: L2-H2's [CLS] pattern vanishes under global attribution, L1-H1's
+    previous-token pattern persists there specifically; neither persists locally."""
+    from bertstory.report.context import PATTERN_FATE_COLUMNS, pattern_fates
+
+    heads = RunFolder(synthetic_run).table("heads")
+    indexed = heads.set_index(["layer", "head"])
+    cls, prev = indexed.loc[(2, 2), "enrichment_cls_global"], indexed.loc[(1, 1), "enrichment_prev_global"]
+    assert PATTERN_FATE_COLUMNS[:6] == ["pattern", "heads", "persist into local", "specifically",
+                                        "persist into global", "specifically"]
+    assert pattern_fates(heads, BERT) == [
+        ["[CLS]", "1", "0", "0", "0", "0", f"— · {ratio(cls)}×"],
+        ["previous-token", "1", "0", "0", "1", "1", f"{ratio(prev)}× · —"],
+    ]
+    assert pattern_fates(heads.assign(pattern="none"), BERT) == []
+
+
 def hand_heads(rows):
     """A heads table of the columns the pattern sentences read: (layer, head, label, pattern,
     E, E_lo, E_hi, persists, specific) per head, class columns of its pattern, view global."""
@@ -120,10 +137,9 @@ def test_key_findings_cover_every_table(synthetic_run):
     run = RunFolder(synthetic_run)
     found = story.key_findings(run)
     heads = run.table("heads")
-    assert found[4:7] == [story.patterns_found(heads, BERT), story.pattern_fates(heads, "global", BERT),
-                          story.pattern_fates(heads, "local", BERT)]
-    assert found[7] == story.mass_correlation(heads, run.table("persistence"), BERT)
-    assert len(found) == 11  # ten from the findings tables, one from the estimator check
+    assert found[4] == story.patterns_found(heads, BERT)  # which persist: the Overview's table
+    assert found[5] == story.mass_correlation(heads, run.table("persistence"), BERT)
+    assert len(found) == 9  # eight from the findings tables, one from the estimator check
     assert found[-1].startswith("With K = 8 probes")
 
 

@@ -14,7 +14,7 @@ from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.report import frames
 from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
 from bertstory.report.markdown import interval, num, pct
-from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, head_name, layer_name, layer_slug
+from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, ClassNames, head_name, layer_name, layer_slug
 from bertstory.results import RunFolder
 from bertstory.views import VIEWS
 
@@ -81,6 +81,34 @@ def layer_persistence(heads: pd.DataFrame) -> dict:
         out[view] = {"persist": int(heads[f"persists_{view}"].sum()),
                      "specific": int(heads[f"persists_specific_{view}"].sum())}
     return out
+
+
+PATTERN_FATE_COLUMNS = [
+    "pattern", "heads", *(word for view in PERSISTENCE_VIEWS for word in (f"persist into {view}", "specifically")),
+    "median enrichment under global: persisting · vanished",
+]
+"""Columns of :func:`pattern_fates`."""
+
+
+def pattern_fates(heads: pd.DataFrame, names: ClassNames) -> list[list[str]]:
+    """The Overview's table of which attention patterns persist, one row per pattern class that
+    some head has (in ``names.pattern_classes`` order, titled as the run names it): how many heads
+    have it, and per view (local, global) in how many it persists and in how many of those
+    specifically; then the median enrichment under global attribution of the heads whose pattern
+    persists there and of those whose pattern vanishes ("—" for none)."""
+    by_view = {view: frames.patterned_heads(heads, view) for view in PERSISTENCE_VIEWS}
+    rows = []
+    for name in names.pattern_classes:
+        groups = {view: found[found["pattern"] == name] for view, found in by_view.items()}
+        if groups["global"].empty:
+            continue
+        counts = [str(int(number)) for view in PERSISTENCE_VIEWS
+                  for number in (groups[view]["persists"].sum(), groups[view]["specific"].sum())]
+        persisting = groups["global"]["persists"]
+        medians = [num(part["E"].median(), 2) + "×" if len(part) else "—"
+                   for part in (groups["global"][persisting], groups["global"][~persisting])]
+        rows.append([names.markdown_patterns[name], str(len(groups["global"])), *counts, " · ".join(medians)])
+    return rows
 
 
 def layer_rows(run: RunFolder) -> list[list[str]]:

@@ -121,6 +121,7 @@ class PageWriter:
             "overview.md.j2", "index.md",
             summary=context.run_summary(self.run),
             findings=story.key_findings(self.run),
+            fate_columns=context.PATTERN_FATE_COLUMNS, fates=context.pattern_fates(self.heads, self.names),
             headline=[s for s in ("fig2_js_by_layer", "fig1_js_heatmaps", "fig6_persistence", "fig5_mixing")
                       if s in self.figures],
         )

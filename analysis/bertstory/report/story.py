@@ -240,7 +240,8 @@ def estimator(errors: pd.DataFrame, k: int | None) -> str:
 
 
 def key_findings(run: RunFolder) -> list[str]:
-    """All key findings of the Overview, in reading order."""
+    """All key findings of the Overview, in reading order. Which patterns persist is the Overview's
+    table (:func:`bertstory.report.context.pattern_fates`), in sentences on the Patterns page."""
     heads = run.table("heads")
     names = class_names(run.record)
     found = [
@@ -249,8 +250,6 @@ def key_findings(run: RunFolder) -> list[str]:
         extremes(heads),
         labels(heads),
         patterns_found(heads, names),
-        pattern_fates(heads, "global", names),
-        pattern_fates(heads, "local", names),
     ]
     correlation = mass_correlation(heads, run.table("persistence"), names)
     if correlation is not None:
