@@ -165,9 +165,9 @@ def test_overview_numbers_equal_the_tables(built_site):
     if len(patterned):
         assert f"{len(patterned)} of {len(heads)} heads have a pattern under attention" in text
         names = class_names(RunFolder(built_site.run_dir).record)
-        for name, group in patterned.groupby("pattern"):  # a row of the table: heads, then persist, specifically
-            counts = [int(group[f"persists{kind}_{view}"].sum()) for view in ("local", "global")
-                      for kind in ("", "_specific")]
+        for name, group in patterned.groupby("pattern"):  # a row of the table: heads, then persist (specifically)
+            counts = [f"{int(group[f'persists_{view}'].sum())} ({int(group[f'persists_specific_{view}'].sum())})"
+                      for view in ("local", "global")]
             assert " ".join(map(str, [names.markdown_patterns[name], len(group), *counts])) in text
     else:
         assert f"None of the {len(heads)} heads has a pattern under attention" in text

@@ -71,11 +71,11 @@ def test_pattern_fate_table_on_a_synthetic_run(synthetic_run):
     heads = RunFolder(synthetic_run).table("heads")
     indexed = heads.set_index(["layer", "head"])
     cls, prev = indexed.loc[(2, 2), "enrichment_cls_global"], indexed.loc[(1, 1), "enrichment_prev_global"]
-    assert PATTERN_FATE_COLUMNS[:6] == ["pattern", "heads", "persist into local", "specifically",
-                                        "persist into global", "specifically"]
+    assert PATTERN_FATE_COLUMNS == ["pattern", "heads", "into local (specifically)", "into global (specifically)",
+                                    "enrichment if kept", "if vanished"]
     assert pattern_fates(heads, BERT) == [
-        ["[CLS]", "1", "0", "0", "0", "0", f"— · {ratio(cls)}×"],
-        ["previous-token", "1", "0", "0", "1", "1", f"{ratio(prev)}× · —"],
+        ["[CLS]", "1", "0 (0)", "0 (0)", "—", f"{ratio(cls)}×"],
+        ["previous-token", "1", "0 (0)", "1 (1)", f"{ratio(prev)}×", "—"],
     ]
     assert pattern_fates(heads.assign(pattern="none"), BERT) == []
 

@@ -84,8 +84,8 @@ def layer_persistence(heads: pd.DataFrame) -> dict:
 
 
 PATTERN_FATE_COLUMNS = [
-    "pattern", "heads", *(word for view in PERSISTENCE_VIEWS for word in (f"persist into {view}", "specifically")),
-    "median enrichment under global: persisting · vanished",
+    "pattern", "heads", *(f"into {view} (specifically)" for view in PERSISTENCE_VIEWS),
+    "enrichment if kept", "if vanished",
 ]
 """Columns of :func:`pattern_fates`."""
 
@@ -93,21 +93,21 @@ PATTERN_FATE_COLUMNS = [
 def pattern_fates(heads: pd.DataFrame, names: ClassNames) -> list[list[str]]:
     """The Overview's table of which attention patterns persist, one row per pattern class that
     some head has (in ``names.pattern_classes`` order, titled as the run names it): how many heads
-    have it, and per view (local, global) in how many it persists and in how many of those
+    have it, and per view (local, global) in how many it persists, "k (s)" with s of them
     specifically; then the median enrichment under global attribution of the heads whose pattern
-    persists there and of those whose pattern vanishes ("—" for none)."""
+    persists there, and of those whose pattern vanishes ("—" for none)."""
     by_view = {view: frames.patterned_heads(heads, view) for view in PERSISTENCE_VIEWS}
     rows = []
     for name in names.pattern_classes:
         groups = {view: found[found["pattern"] == name] for view, found in by_view.items()}
         if groups["global"].empty:
             continue
-        counts = [str(int(number)) for view in PERSISTENCE_VIEWS
-                  for number in (groups[view]["persists"].sum(), groups[view]["specific"].sum())]
+        counts = [f"{int(groups[view]['persists'].sum())} ({int(groups[view]['specific'].sum())})"
+                  for view in PERSISTENCE_VIEWS]
         persisting = groups["global"]["persists"]
         medians = [num(part["E"].median(), 2) + "×" if len(part) else "—"
                    for part in (groups["global"][persisting], groups["global"][~persisting])]
-        rows.append([names.markdown_patterns[name], str(len(groups["global"])), *counts, " · ".join(medians)])
+        rows.append([names.markdown_patterns[name], str(len(groups["global"])), *counts, *medians])
     return rows
 
 
