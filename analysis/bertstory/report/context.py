@@ -96,18 +96,17 @@ def pattern_fates(heads: pd.DataFrame, names: ClassNames) -> list[list[str]]:
     have it, and per view (local, global) in how many it persists, "k (s)" with s of them
     specifically; then the median enrichment under global attribution of the heads whose pattern
     persists there, and of those whose pattern vanishes ("—" for none)."""
-    by_view = {view: frames.patterned_heads(heads, view) for view in PERSISTENCE_VIEWS}
+    found = frames.patterned_heads(heads, "global")
     rows = []
     for name in names.pattern_classes:
-        groups = {view: found[found["pattern"] == name] for view, found in by_view.items()}
-        if groups["global"].empty:
+        group = found[found["pattern"] == name]
+        if group.empty:
             continue
-        counts = [f"{int(groups[view]['persists'].sum())} ({int(groups[view]['specific'].sum())})"
-                  for view in PERSISTENCE_VIEWS]
-        persisting = groups["global"]["persists"]
+        counts = layer_persistence(heads[heads["pattern"] == name])
+        cells = [f"{counts[view]['persist']} ({counts[view]['specific']})" for view in PERSISTENCE_VIEWS]
         medians = [num(part["E"].median(), 2) + "×" if len(part) else "—"
-                   for part in (groups["global"][persisting], groups["global"][~persisting])]
-        rows.append([names.markdown_patterns[name], str(len(groups["global"])), *counts, *medians])
+                   for part in (group[group["persists"]], group[~group["persists"]])]
+        rows.append([names.markdown_patterns[name], str(counts["patterned"]), *cells, *medians])
     return rows
 
 
