@@ -144,3 +144,22 @@ def test_the_report_draws_examples_and_explorer_inputs_from_the_kept_maps(tiny_b
     explorer = write_explorer(run, project.prepare(tmp_path / "project"))
     assert {file.id for file in explorer.files} == kept
     assert pd.read_csv(run.path / "tables" / "heads.csv")["n_inputs"].eq(N_INPUTS).all()
+
+
+def test_load_run_lists_only_inputs_with_maps_and_says_when_maps_were_not_kept(tiny_bert_dir, tmp_path):
+    import bertstory
+    from bertstory.errors import BertstoryError
+
+    analyze(tiny_bert_dir, tmp_path, "--keep-maps", 3)
+    run_dir = only_run(tmp_path)
+    run = bertstory.load_run(run_dir)
+    kept = npz_names(run_dir / "maps")
+    assert set(run.maps) == kept and len(run.maps) == 3
+    assert list(run.maps) == [i for i in RunFolder(run_dir).inputs["id"] if i in kept]
+    (stats_only, *_) = sorted(npz_names(run_dir / "stats") - kept)
+    assert stats_only not in run.maps
+    with pytest.raises(BertstoryError) as raised:
+        run.maps[stats_only]
+    message = str(raised.value)
+    assert "\n" not in message and "not kept" in message and "--keep-maps" in message
+    assert "delete it" not in message

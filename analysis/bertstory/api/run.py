@@ -67,11 +67,16 @@ class RunMaps:
         self._folder = folder
 
     def ids(self) -> list[str]:
-        """Ids of the inputs with maps, in ``inputs.jsonl`` order."""
-        return self._folder.analysed_ids()[0] if self._folder.map_ids() else []
+        """Ids of the inputs with a map file, in ``inputs.jsonl`` order (inputs of a ``--keep-maps``
+        run that kept statistics only are not listed)."""
+        with_maps = self._folder.map_ids()
+        return [i for i in self._folder.analysed_ids()[0] if i in with_maps] if with_maps else []
 
     def __getitem__(self, input_id: str) -> dict[str, np.ndarray | list[str]]:
         if input_id not in self:
+            if input_id in self._folder.stats_ids():
+                raise BertstoryError(f"input {input_id!r} was analysed, but its maps were not kept (the run kept the "
+                                     f"maps of a sample only, `--keep-maps`); it has maps for: {_listing(self.ids())}")
             raise BertstoryError(f"the run has no maps for input {input_id!r}; it has maps for: {_listing(self.ids())}")
         return self._folder.load_maps(input_id)
 
