@@ -127,3 +127,30 @@ def test_patterns_page_works_the_rule_through_one_head(synthetic_run, tmp_path):
     steps = [line.split(". ", 1)[1] for line in example.splitlines() if line[:3] in ("1. ", "2. ", "3. ")]
     assert len(steps) == 3 and all(step in head_page for step in steps)
     assert heads.loc[(1, 1), "persists_specific_global"]
+
+
+def test_reproduce_page_commands_give_the_tables_of_a_run_whose_findings_used_another_seed(tmp_path):
+    """Tables rewritten by ``bertstory findings --seed 9`` on a run of seed 3: the page's findings
+    line carries ``--seed 9``, and running the page's lines gives the tables byte for byte."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from bertstory.cli import cli
+    from bertstory.findings import FindingsConfig, write_findings
+
+    run_dir = make_results(tmp_path / "runs", estimator="exact", seed=3)
+    write_findings(run_dir, FindingsConfig(bootstrap_samples=50, seed=9))
+    report = build_report(run_dir, tmp_path / "project", build=False)
+    text = (report.layout.generated / "reproduce.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.startswith("bertstory findings RUN_DIR")]
+    assert lines and all(line.split()[3:] == ["--bootstrap-samples", "50", "--seed", "9"] for line in lines)
+    assert "seed 9" in text and "seed 3" in text
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    write_findings(copy, FindingsConfig(bootstrap_samples=50))  # what analyze leaves: the run's seed
+    result = CliRunner().invoke(cli, lines[0].replace("RUN_DIR", str(copy)).split()[1:])
+    assert result.exit_code == 0, result.output
+    for table in sorted((run_dir / "tables").glob("*.csv")):
+        assert (copy / "tables" / table.name).read_bytes() == table.read_bytes(), table.name

@@ -63,8 +63,18 @@ def command_line(run: RunFolder, command: str) -> str:
 
 def findings_line(run: RunFolder) -> str:
     """``bertstory findings RUN_DIR`` with the findings settings of ``findings.json`` that differ from
-    their defaults."""
-    return " ".join(["bertstory findings RUN_DIR", *map(shlex.quote, _findings_words(run))])
+    their defaults, and ``--seed`` when the tables were written with another seed than the run's."""
+    seed = findings_seed(run)
+    words = [*_findings_words(run), *(["--seed", str(seed)] if seed is not None else [])]
+    return " ".join(["bertstory findings RUN_DIR", *map(shlex.quote, words)])
+
+
+def findings_seed(run: RunFolder) -> int | None:
+    """The seed of the tables' bootstrap and MDS layout when it is not the run's seed (the tables were
+    rewritten by ``bertstory findings --seed``): ``analyze`` and ``build-site`` then cannot reproduce
+    them alone. ``None`` when it is the run's."""
+    seed = run.summary().get("config", {}).get("seed")
+    return None if seed is None or seed == run.record.settings.seed else int(seed)
 
 
 def _findings_words(run: RunFolder) -> list[str]:
@@ -224,6 +234,7 @@ class PageWriter:
             run_id=self.record.run_id, summary=context.run_summary(self.run),
             analyze=command_line(self.run, "analyze"), build_site=command_line(self.run, "build-site"),
             explain=explain_call(self.run), findings=findings_line(self.run),
+            findings_seed=findings_seed(self.run), settings_seed=self.record.settings.seed,
             settings_json=json.dumps(dataclasses.asdict(self.record.settings), indent=2),
             findings_json=json.dumps(self.run.summary().get("config", {}), indent=2),
             thresholds=context.thresholds(self.run),
