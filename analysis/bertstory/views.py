@@ -16,3 +16,6 @@ VIEWS: tuple[View, ...] = get_args(View)
 MapName = Literal["attention", "local", "global", "contribution"]
 #: Every map of one input: the views, then token contribution.
 MAP_NAMES: tuple[MapName, ...] = get_args(MapName)
+#: Every map's title on pages and figures (``global`` → "global attribution").
+MAP_TITLES: dict[MapName, str] = {"attention": "attention", "local": "local attribution",
+                                  "global": "global attribution", "contribution": "token contribution"}

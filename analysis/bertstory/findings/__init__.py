@@ -5,6 +5,8 @@ written). Definitions are those of ``docs/method.md`` (sections cited module by 
 
 * :mod:`~bertstory.findings.tokens` — token classes (``CLS``, ``SEP``, ``punct``, …);
 * :mod:`~bertstory.findings.divergence` — JS, TV, Spearman, top-1, entropy per row;
+* :mod:`~bertstory.findings.metrics` — the registry of per-row comparison metrics built on them;
+* :mod:`~bertstory.findings.ratios` — ratios of sums that may be empty;
 * :mod:`~bertstory.findings.enrichment` — class masses, enrichment, specificity, their intervals;
 * :mod:`~bertstory.findings.patterns` — surface labels;
 * :mod:`~bertstory.findings.persistence` — a head's pattern and its persistence;

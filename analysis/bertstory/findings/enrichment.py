@@ -46,6 +46,7 @@ import numpy as np
 
 from bertstory.findings.divergence import spearman_from_ranks, standardised_ranks
 from bertstory.findings.patterns import MASS_CLASSES
+from bertstory.findings.ratios import safe_divide
 from bertstory.findings.resampling import percentile_interval, resample_weights
 from bertstory.views import VIEWS
 from bertstory.findings.tokens import TOKEN_CLASSES
@@ -156,11 +157,6 @@ def concatenate_statistics(parts: Sequence[EnrichmentStatistics]) -> EnrichmentS
     )
 
 
-def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
-
-
 @dataclass(frozen=True)
 class Estimates:
     """Pooled mass, enrichment and specificity for a weighting of the inputs.
@@ -190,9 +186,9 @@ def estimate(stats: EnrichmentStatistics, weights: np.ndarray | None = None) -> 
     rows = (w @ stats.rows.astype(np.float64))[..., None, None, None, :]                 # R_c
     layer_mean = summed.mean(axis=-2, keepdims=True)                                     # M_c of the mean map
     return Estimates(
-        mass=_divide(summed, np.broadcast_to(rows, summed.shape)),
-        enrichment=_divide(summed, np.broadcast_to(uniform, summed.shape)),
-        specificity=_divide(summed, np.broadcast_to(layer_mean, summed.shape)),
+        mass=safe_divide(summed, np.broadcast_to(rows, summed.shape)),
+        enrichment=safe_divide(summed, np.broadcast_to(uniform, summed.shape)),
+        specificity=safe_divide(summed, np.broadcast_to(layer_mean, summed.shape)),
     )
 
 

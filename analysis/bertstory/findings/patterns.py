@@ -42,7 +42,8 @@ MASS_CLASSES: tuple[str, ...] = ("cls", "sep", "punct", "period", "comma", "self
 _COLUMN = {"CLS": "cls", "SEP": "sep", "punct": "punct", "self": "self", "prev": "prev", "next": "next"}
 #: Column-name form of the classes that can label a head (``mass_{name}_{view}``), in tie-break order.
 LABEL_COLUMNS: tuple[str, ...] = tuple(_COLUMN[c] for c in LABEL_CLASSES)
-_POSITIONAL = {"self", "prev", "next"}
+#: The positional classes, labelled by ``threshold_positional`` (the others by ``threshold_token``).
+POSITIONAL: tuple[str, ...] = ("self", "prev", "next")
 
 
 def label_column(label: Label) -> str:
@@ -62,7 +63,7 @@ def label_heads(masses: dict[str, np.ndarray], entropy: np.ndarray, config: Find
     best = np.argmax(stacked, axis=0)
     best_mass = np.take_along_axis(stacked, best[None], axis=0)[0]
     thresholds = np.array([
-        config.threshold_positional if c in _POSITIONAL else config.threshold_token for c in LABEL_CLASSES
+        config.threshold_positional if c in POSITIONAL else config.threshold_token for c in LABEL_CLASSES
     ])
     names = np.array(LABEL_CLASSES, dtype=object)
     entropy = np.asarray(entropy, dtype=np.float64)

@@ -13,8 +13,8 @@ intervals over inputs need. ``V`` views (:data:`~bertstory.views.VIEWS`), ``L`` 
 (:data:`~bertstory.findings.enrichment.CLASSES`), ``P`` view pairs (:data:`PAIRS`), ``M``
 rollout methods (:data:`ROLLOUT_METHODS`). A row counts for a class, a relative offset or
 the entropy only where that exists among the keys the row may see (all ``n`` keys, or keys
-``i ≤ j`` under a causal mask); under a causal mask Spearman correlations rank those keys only,
-and the other per-row metrics see zeros on the rest (``docs/method.md#decoders``).
+``i ≤ j`` under a causal mask); the per-row metrics (:data:`~bertstory.findings.metrics.METRICS`)
+handle the visible keys themselves (``docs/method.md#decoders``).
 """
 
 from __future__ import annotations
@@ -25,17 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bertstory.findings.divergence import (
-    js_divergence,
-    normalised_entropy,
-    pairwise_js_sum,
-    spearman_from_ranks,
-    standardised_ranks,
-    top1_agreement,
-    total_variation,
-)
+from bertstory.findings.divergence import normalised_entropy, pairwise_js_sum
 from bertstory.findings.enrichment import CLASSES
 from bertstory.findings.enrichment import input_statistics as class_statistics
+from bertstory.findings.metrics import METRICS, compare_rows
 from bertstory.findings.rollout import attention_rollout, head_average
 from bertstory.findings.tokens import class_masks
 from bertstory.views import VIEWS
@@ -50,6 +43,39 @@ PAIRS: tuple[tuple[str, str], ...] = (("attention", "local"), ("attention", "glo
 CLUSTER_VIEWS: tuple[str, ...] = ("attention", "global")
 #: What is compared with token contribution per layer: rollout Rˡ and raw head-averaged Āˡ.
 ROLLOUT_METHODS: tuple[str, ...] = ("rollout", "attention")
+
+
+@dataclass(frozen=True)
+class Comparisons:
+    """Σ over rows of every registered metric (:data:`~bertstory.findings.metrics.METRICS`) for
+    one set of compared maps, each array shaped ``S`` (``(P, L, H)`` for the view pairs,
+    ``(M, L)`` for rollout).
+
+    Attributes:
+        sums: float64 ``S`` per metric — Σ of its per-row values (over the rows where it is defined).
+        rows: int64 ``S`` per ``partial`` metric — the rows where it is defined.
+    """
+
+    sums: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The file's arrays ``{prefix}_{metric}`` and ``{prefix}_{metric}_rows``, in registry order."""
+        out = {}
+        for name in METRICS:
+            out[f"{prefix}_{name}"] = self.sums[name]
+            if name in self.rows:
+                out[f"{prefix}_{name}_rows"] = self.rows[name]
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> Comparisons:
+        return cls(sums={name: arrays[f"{prefix}_{name}"] for name in METRICS},
+                   rows={name: arrays[f"{prefix}_{name}_rows"] for name, metric in METRICS.items() if metric.partial})
+
+
+#: Statistics held as :class:`Comparisons`, by file prefix: the view pairs and rollout.
+_COMPARISONS = ("pair", "rollout")
 
 
 @dataclass(frozen=True)
@@ -68,18 +94,13 @@ class InputStatistics:
         offset_mass: float64 ``(V, 2n − 1, L, H)`` — Σ over rows of the row's value at token
             ``j + k``, offsets ``k = −(n − 1) .. n − 1`` (0 where ``j + k`` is not visible).
         offset_rows: int64 ``(2n − 1,)`` — rows where token ``j + k`` exists and is visible.
-        pair_js, pair_tv, pair_top1: float64 ``(P, L, H)`` — Σ over rows of the JS divergence
-            (bits), total variation and top-1 agreement of the two views of each pair.
-        pair_spearman: float64 ``(P, L, H)`` — Σ of the per-row Spearman correlations over the
-            rows where it is defined; pair_spearman_rows: int64 ``(P, L, H)`` those rows.
+        pair: :class:`Comparisons` ``(P, L, H)`` of the two views of each pair (arrays ``pair_js`` …).
         head_js: float64 ``(len(CLUSTER_VIEWS), K, K)`` — Σ over rows of the JS divergence between
             the rows of every two heads (index ``l·H + h``).
         own_share: float64 ``(L, n)`` — ``Cˡ_jj``, each output's share from its own token.
         own_top1: int64 ``(L,)`` — outputs whose largest contributor is their own token.
-        rollout_js, rollout_tv, rollout_top1: float64 ``(M, L)`` — Σ over rows of the JS, total
-            variation and top-1 agreement of rollout (raw head-averaged attention) with ``Cˡ``.
-        rollout_spearman: float64 ``(M, L)`` — Σ of the defined per-row Spearman correlations;
-            rollout_spearman_rows: int64 ``(M, L)`` those rows.
+        rollout: :class:`Comparisons` ``(M, L)`` of rollout (raw head-averaged attention) with ``Cˡ``
+            (arrays ``rollout_js`` …).
     """
 
     rows: int
@@ -90,29 +111,30 @@ class InputStatistics:
     entropy_rows: int
     offset_mass: np.ndarray
     offset_rows: np.ndarray
-    pair_js: np.ndarray
-    pair_tv: np.ndarray
-    pair_top1: np.ndarray
-    pair_spearman: np.ndarray
-    pair_spearman_rows: np.ndarray
+    pair: Comparisons
     head_js: np.ndarray
     own_share: np.ndarray
     own_top1: np.ndarray
-    rollout_js: np.ndarray
-    rollout_tv: np.ndarray
-    rollout_top1: np.ndarray
-    rollout_spearman: np.ndarray
-    rollout_spearman_rows: np.ndarray
+    rollout: Comparisons
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The statistics by name, as written to ``stats/<id>.npz`` (scalars as 0-d int64)."""
-        return {f.name: np.asarray(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out.update(value.arrays(f.name) if f.name in _COMPARISONS else {f.name: np.asarray(value)})
+        return out
+
+    @staticmethod
+    def array_names() -> list[str]:
+        """The names of the file's arrays (those of :meth:`arrays`), for the registered metrics."""
+        return ["rows", "entropy_rows", *_shapes(1, 1, 1)]
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], num_layers: int, num_heads: int) -> InputStatistics:
         """The statistics of a file's arrays (other arrays, such as ``tokens``, are ignored);
         ``ValueError`` naming the first missing or misshapen array."""
-        names = [f.name for f in dataclasses.fields(cls)]
+        names = cls.array_names()
         missing = [name for name in names if name not in arrays]
         if missing:
             raise ValueError(f"lacks array {missing[0]!r}")
@@ -128,8 +150,10 @@ class InputStatistics:
             if values[name].shape != shape:
                 raise ValueError(f"{name} has shape {values[name].shape}, expected {shape} "
                                  f"(L={num_layers}, H={num_heads}, n={n})")
-        return cls(**{name: int(values[name]) if name in ("rows", "entropy_rows") else values[name]
-                      for name in names})
+        fields = {f.name: int(values[f.name]) if f.name in ("rows", "entropy_rows") else
+                  Comparisons.from_arrays(values, f.name) if f.name in _COMPARISONS else values[f.name]
+                  for f in dataclasses.fields(cls)}
+        return cls(**fields)
 
 
 def _shapes(n: int, num_layers: int, num_heads: int) -> dict[str, tuple[int, ...]]:
@@ -141,12 +165,17 @@ def _shapes(n: int, num_layers: int, num_heads: int) -> dict[str, tuple[int, ...
         "class_mass": (v, *head, c), "class_uniform": (c,), "class_rows": (c,),
         "entropy_sum": (v, *head),
         "offset_mass": (v, 2 * n - 1, *head), "offset_rows": (2 * n - 1,),
-        **{name: (p, *head) for name in ("pair_js", "pair_tv", "pair_top1", "pair_spearman", "pair_spearman_rows")},
+        **{name: (p, *head) for name in _comparison_names("pair")},
         "head_js": (len(CLUSTER_VIEWS), k, k),
         "own_share": (num_layers, n), "own_top1": (num_layers,),
-        **{name: (m, num_layers) for name in ("rollout_js", "rollout_tv", "rollout_top1", "rollout_spearman",
-                                               "rollout_spearman_rows")},
+        **{name: (m, num_layers) for name in _comparison_names("rollout")},
     }
+
+
+def _comparison_names(prefix: str) -> list[str]:
+    """The file's arrays of the :class:`Comparisons` ``prefix`` (sums, then rows where counted)."""
+    return [name for metric in METRICS.values()
+            for name in (f"{prefix}_{metric.name}", *((f"{prefix}_{metric.name}_rows",) if metric.partial else ()))]
 
 
 def offset_sums(p: np.ndarray, causal: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -181,44 +210,22 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
     entropy = normalised_entropy(stacked, causal)
     offset_mass, offset_rows = offset_sums(stacked, causal)
 
-    ranks = {view: standardised_ranks(maps[view], causal) for view in VIEWS}
-    pair = {name: np.zeros((len(PAIRS), num_layers, num_heads)) for name in ("js", "tv", "top1", "spearman")}
-    spearman_rows = np.zeros((len(PAIRS), num_layers, num_heads), dtype=np.int64)
-    for index, (a, b) in enumerate(PAIRS):
-        p, q = maps[a], maps[b]
-        pair["js"][index] = js_divergence(p, q).sum(axis=-1)
-        pair["tv"][index] = total_variation(p, q).sum(axis=-1)
-        pair["top1"][index] = top1_agreement(p, q).sum(axis=-1)
-        rho = spearman_from_ranks(ranks[a], ranks[b])
-        pair["spearman"][index] = np.nansum(rho, axis=-1)
-        spearman_rows[index] = np.isfinite(rho).sum(axis=-1)
+    pair = Comparisons(*compare_rows([(maps[a], maps[b]) for a, b in PAIRS], causal))
     k = num_layers * num_heads
     head_js = np.stack([pairwise_js_sum(maps[view].reshape(k, n, n)) for view in CLUSTER_VIEWS])
 
     contribution = maps["contribution"]
-    z_contribution = standardised_ranks(contribution, causal)
     estimates = {"rollout": attention_rollout(maps["attention"]), "attention": head_average(maps["attention"])}
-    rollout = {name: np.zeros((len(ROLLOUT_METHODS), num_layers)) for name in ("js", "tv", "top1", "spearman")}
-    rollout_rows = np.zeros((len(ROLLOUT_METHODS), num_layers), dtype=np.int64)
-    for index, method in enumerate(ROLLOUT_METHODS):
-        r = estimates[method]
-        rollout["js"][index] = js_divergence(r, contribution).sum(axis=-1)
-        rollout["tv"][index] = total_variation(r, contribution).sum(axis=-1)
-        rollout["top1"][index] = top1_agreement(r, contribution).sum(axis=-1)
-        rho = spearman_from_ranks(standardised_ranks(r, causal), z_contribution)
-        rollout["spearman"][index] = np.nansum(rho, axis=-1)
-        rollout_rows[index] = np.isfinite(rho).sum(axis=-1)
+    rollout = Comparisons(*compare_rows([(estimates[method], contribution) for method in ROLLOUT_METHODS], causal))
 
     return InputStatistics(
         rows=n,
         class_mass=classes.mass[0], class_uniform=classes.uniform[0], class_rows=classes.rows[0],
         entropy_sum=np.nansum(entropy, axis=-1), entropy_rows=int(np.isfinite(entropy[0, 0, 0]).sum()),
         offset_mass=offset_mass.transpose(1, 0, 2, 3), offset_rows=offset_rows,
-        pair_js=pair["js"], pair_tv=pair["tv"], pair_top1=pair["top1"], pair_spearman=pair["spearman"],
-        pair_spearman_rows=spearman_rows,
+        pair=pair,
         head_js=head_js,
         own_share=np.diagonal(contribution, axis1=-2, axis2=-1).copy(),
         own_top1=(np.argmax(contribution, axis=-1) == np.arange(n)).sum(axis=-1).astype(np.int64),
-        rollout_js=rollout["js"], rollout_tv=rollout["tv"], rollout_top1=rollout["top1"],
-        rollout_spearman=rollout["spearman"], rollout_spearman_rows=rollout_rows,
+        rollout=rollout,
     )

@@ -29,13 +29,20 @@ def write_statistics(folder: RunFolder, input_id: str, maps: Mapping[str, np.nda
     return stats
 
 
+def has_current_statistics(folder: RunFolder, input_id: str, tokens: list[str] | None = None) -> bool:
+    """Whether the input's statistics are current: of this format, holding every registered
+    metric's arrays (a metric registered since they were written makes them stale), ``tokens``
+    when given, and not older than the input's map."""
+    return folder.has_stats(input_id, STATISTICS_FORMAT, tokens, names=InputStatistics.array_names())
+
+
 def refresh_statistics(folder: RunFolder, ids: list[str]) -> list[str]:
     """Write the statistics of every input of ``ids`` that lacks current ones, from its saved
     maps (one input in memory at a time); returns the ids written."""
     written = []
     with_maps = folder.map_ids()
     for input_id in ids:
-        if folder.has_stats(input_id, STATISTICS_FORMAT):
+        if has_current_statistics(folder, input_id):
             continue
         if input_id not in with_maps:
             raise BertstoryError(

@@ -13,9 +13,11 @@ from bertstory.findings.bootstrap import bootstrap_pooled_mean, median_over_inpu
 from bertstory.findings.clustering import cluster_heads, mds_layout
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.enrichment import CLASSES, EnrichmentSummary, summarise
+from bertstory.findings.metrics import METRICS
 from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, label_heads
 from bertstory.findings.persistence import PATTERN_CLASSES, head_patterns, persistence, persistence_counts
-from bertstory.findings.reduction import Sums
+from bertstory.findings.ratios import safe_divide
+from bertstory.findings.reduction import MetricSums, Sums
 from bertstory.findings.statistics import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS
 from bertstory.views import VIEWS
 
@@ -24,36 +26,46 @@ TABLE_NAMES: tuple[str, ...] = (
     "heads", "layers", "transitions", "persistence", "rollout", "positions", "head_embedding", "head_distances",
 )
 PAIR_NAMES: tuple[str, ...] = tuple(f"{a}_{b}" for a, b in PAIRS)
-PAIR_METRICS: tuple[str, ...] = ("js", "tv", "spearman", "top1")
+#: Columns ``{metric}_{name}_{suffix}`` of a metric with intervals, besides its mean.
+INTERVAL_SUFFIXES: tuple[str, ...] = ("median", "lo", "hi")
 #: The views a head's pattern may persist into (columns ``persists_{view}``, table ``persistence``).
 PERSISTENCE_VIEWS: tuple[str, ...] = ("local", "global")
 
 
-def _safe_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
-
-
-def _bootstrap(sums: Sums, config: FindingsConfig) -> dict[str, np.ndarray]:
-    """Medians over inputs and 95% intervals of the head JS and rollout JS (the resamples of
+def _bootstrap(sums: Sums, config: FindingsConfig) -> tuple[dict[str, dict[str, np.ndarray]], ...]:
+    """Medians over inputs and 95% intervals of the metrics with intervals, for the view pairs
+    and for rollout: ``(pairs, rollout)``, each per metric
+    ``{"median", "lo", "hi"}`` shaped like its mean (the resamples of
     :func:`~bertstory.findings.resampling.resample_weights`, shared with the enrichment intervals)."""
     n = sums.n_inputs
-    heads_js = sums.js_inputs.reshape(n, -1)
-    rollout_js = sums.rollout_js_inputs.reshape(n, -1)
-    joint = np.concatenate([heads_js, rollout_js], axis=1)
+    parts = [(which, name, values) for which, compared in enumerate((sums.pairs, sums.rollout))
+             for name, values in compared.inputs.items()]
+    joint = np.concatenate([values.reshape(n, -1) for *_, values in parts], axis=1)
     lo, hi = bootstrap_pooled_mean(joint, sums.input_rows, config.bootstrap_samples, int(config.seed or 0))
     median = median_over_inputs(joint, sums.input_rows)
-    split = heads_js.shape[1]
-    head_shape = sums.js_inputs.shape[1:]
-    rollout_shape = sums.rollout_js_inputs.shape[1:]
-    return {
-        "heads_median": median[:split].reshape(head_shape), "heads_lo": lo[:split].reshape(head_shape),
-        "heads_hi": hi[:split].reshape(head_shape),
-        "rollout_median": median[split:].reshape(rollout_shape), "rollout_lo": lo[split:].reshape(rollout_shape),
-        "rollout_hi": hi[split:].reshape(rollout_shape),
-    }
+    out: tuple[dict[str, dict[str, np.ndarray]], ...] = ({}, {})
+    start = 0
+    for which, name, values in parts:
+        stop = start + values[0].size
+        out[which][name] = {suffix: bound[start:stop].reshape(values.shape[1:])
+                            for suffix, bound in zip(INTERVAL_SUFFIXES, (median, lo, hi))}
+        start = stop
+    return out
+
+
+def _metric_columns(compared: MetricSums, intervals: dict[str, dict[str, np.ndarray]], names: tuple[str, ...],
+                    rows: int, flat) -> dict[str, np.ndarray]:
+    """Per compared pair (``names``, along the first axis): ``{metric}_{name}``, the pooled mean of
+    every registered metric, then ``{metric}_{name}_median``/``_lo``/``_hi`` of those with intervals."""
+    means = {metric: compared.mean(metric, rows) for metric in METRICS}
+    columns = {}
+    for index, name in enumerate(names):
+        for metric in METRICS:
+            columns[f"{metric}_{name}"] = flat(means[metric][index])
+        for metric, bounds in intervals.items():
+            for suffix in INTERVAL_SUFFIXES:
+                columns[f"{metric}_{name}_{suffix}"] = flat(bounds[suffix][index])
+    return columns
 
 
 def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -65,11 +77,11 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
 
     evidence = summarise(sums.classes, config.bootstrap_samples, int(config.seed or 0))
     masses = {view: {c: evidence.mass[vi][..., ci] for ci, c in enumerate(CLASSES)} for vi, view in enumerate(VIEWS)}
-    entropy = {view: _safe_divide(sums.entropy_sums[vi], sums.entropy_rows) for vi, view in enumerate(VIEWS)}
+    entropy = {view: safe_divide(sums.entropy_sums[vi], sums.entropy_rows) for vi, view in enumerate(VIEWS)}
     labels = {view: label_heads(masses[view], entropy[view], config) for view in VIEWS}
     patterns = head_patterns(labels["attention"], evidence.evidence("attention"), config)
     persisting = {view: persistence(patterns, evidence.evidence(view), config) for view in PERSISTENCE_VIEWS}
-    boot = _bootstrap(sums, config)
+    pair_intervals, rollout_intervals = _bootstrap(sums, config)
 
     # Head clustering per view.
     distances = sums.head_js_sums / rows
@@ -89,14 +101,7 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
             heads[f"mass_{c}_{view}"] = flat(masses[view][c])
         heads[f"entropy_{view}"] = flat(entropy[view])
         heads[f"label_{view}"] = flat(labels[view]).astype(str)
-    for pi, pair in enumerate(PAIR_NAMES):
-        heads[f"js_{pair}"] = flat(sums.js_inputs[:, pi].sum(axis=0) / rows)
-        heads[f"tv_{pair}"] = flat(sums.tv_sums[pi] / rows)
-        heads[f"spearman_{pair}"] = flat(_safe_divide(sums.spearman_sums[pi], sums.spearman_rows[pi]))
-        heads[f"top1_{pair}"] = flat(sums.top1_sums[pi] / rows)
-        heads[f"js_{pair}_median"] = flat(boot["heads_median"][pi])
-        heads[f"js_{pair}_lo"] = flat(boot["heads_lo"][pi])
-        heads[f"js_{pair}_hi"] = flat(boot["heads_hi"][pi])
+    heads.update(_metric_columns(sums.pairs, pair_intervals, PAIR_NAMES, rows, flat))
     heads.update(_evidence_columns(evidence, flat))
     heads["pattern"] = flat(patterns).astype(str)
     for view in PERSISTENCE_VIEWS:
@@ -113,7 +118,7 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
         "layers": _layers_table(heads_df, sums),
         "transitions": _transitions_table(heads_df),
         "persistence": _persistence_table(patterns, persisting, evidence),
-        "rollout": _rollout_table(sums, boot),
+        "rollout": _rollout_table(sums, rollout_intervals),
         "positions": _positions_table(sums),
         "head_embedding": _embedding_table(embeddings, clusters, n_layers, n_heads),
         "head_distances": _distances_table(distances, n_layers, n_heads),
@@ -164,7 +169,7 @@ def _persistence_table(patterns: np.ndarray, persisting: dict[str, tuple[np.ndar
 def head_metric_columns() -> list[str]:
     """Numeric per-head metric columns that ``layers`` summarises (mean and median over heads)."""
     columns = [f"mass_{c}_{v}" for v in VIEWS for c in MASS_CLASSES] + [f"entropy_{v}" for v in VIEWS]
-    columns += [f"{m}_{pair}" for pair in PAIR_NAMES for m in PAIR_METRICS]
+    columns += [f"{m}_{pair}" for pair in PAIR_NAMES for m in METRICS]
     return columns
 
 
@@ -216,26 +221,19 @@ def _transitions_table(heads: pd.DataFrame) -> pd.DataFrame:
             "label_attention": np.asarray(LABELS, dtype=object)[grid_a.ravel()].astype(str),
             "label_global": np.asarray(LABELS, dtype=object)[grid_g.ravel()].astype(str),
             "count": counts.ravel().astype(np.int64),
-            "share": _safe_divide(counts, np.broadcast_to(totals, counts.shape)).ravel(),
+            "share": safe_divide(counts, np.broadcast_to(totals, counts.shape)).ravel(),
         }))
     return pd.concat(frames, ignore_index=True)
 
 
-def _rollout_table(sums: Sums, boot: dict[str, np.ndarray]) -> pd.DataFrame:
+def _rollout_table(sums: Sums, intervals: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
     rows = sums.n_rows
     out: dict[str, np.ndarray] = {
         "layer": np.arange(1, sums.num_layers + 1, dtype=np.int64),
         "n_inputs": np.full(sums.num_layers, sums.n_inputs, dtype=np.int64),
         "n_queries": np.full(sums.num_layers, rows, dtype=np.int64),
     }
-    for mi, method in enumerate(ROLLOUT_METHODS):
-        out[f"js_{method}"] = sums.rollout_js_inputs[:, mi].sum(axis=0) / rows
-        out[f"tv_{method}"] = sums.rollout_tv[mi] / rows
-        out[f"spearman_{method}"] = _safe_divide(sums.rollout_spearman[mi], sums.rollout_spearman_rows[mi])
-        out[f"top1_{method}"] = sums.rollout_top1[mi] / rows
-        out[f"js_{method}_median"] = boot["rollout_median"][mi]
-        out[f"js_{method}_lo"] = boot["rollout_lo"][mi]
-        out[f"js_{method}_hi"] = boot["rollout_hi"][mi]
+    out.update(_metric_columns(sums.rollout, intervals, ROLLOUT_METHODS, rows, lambda a: a))
     return pd.DataFrame(out)
 
 
@@ -244,7 +242,7 @@ def _positions_table(sums: Sums) -> pd.DataFrame:
     n_layers, n_heads = sums.num_layers, sums.num_heads
     v, o = len(VIEWS), offsets.size
     # index order: layer, head, view, offset
-    mass = _safe_divide(sums.offset_sums, sums.offset_rows[None, :, None, None])  # (V, O, L, H)
+    mass = safe_divide(sums.offset_sums, sums.offset_rows[None, :, None, None])  # (V, O, L, H)
     mass = mass.transpose(2, 3, 0, 1)  # (L, H, V, O)
     grid = np.meshgrid(np.arange(n_layers), np.arange(n_heads), np.arange(v), np.arange(o), indexing="ij")
     return pd.DataFrame({

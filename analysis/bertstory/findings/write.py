@@ -19,7 +19,8 @@ import pandas as pd
 
 from bertstory.errors import BertstoryError
 from bertstory.findings.config import FindingsConfig
-from bertstory.findings.statistics import STATISTICS_FORMAT
+from bertstory.findings.persistence import NO_PATTERN
+from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
 from bertstory.findings.store import reduce_run, refresh_statistics
 from bertstory.findings.tables import PERSISTENCE_VIEWS, TABLE_NAMES, build_tables
 from bertstory.results import RunFolder
@@ -31,11 +32,12 @@ FORMAT_VERSION = 2
 def _fingerprint(folder: RunFolder, ids: list[str], config: FindingsConfig) -> str:
     """SHA-256 over the statistics used (names, sizes, modification times), the run's shape,
     special tokens and causality, the findings settings, :data:`FORMAT_VERSION` and the
-    statistics' format."""
+    statistics' format and arrays (the registered metrics)."""
     record = folder.record
     payload = {
         "format": FORMAT_VERSION,
         "statistics_format": STATISTICS_FORMAT,
+        "statistics": InputStatistics.array_names(),
         "shape": [record.num_layers, record.num_heads],
         "special_tokens": [record.special_tokens.cls, record.special_tokens.sep],
         "causal": record.model.causal,
@@ -72,7 +74,7 @@ def _headline(tables: dict[str, pd.DataFrame]) -> dict:
         "js_rollout": per_layer(rollout, "js_rollout"),
         "js_attention_mean": per_layer(rollout, "js_attention"),
         "persists_label_fraction": float(tables["heads"]["persists_label"].mean()),
-        "heads_with_pattern": int((tables["heads"]["pattern"] != "none").sum()),
+        "heads_with_pattern": int((tables["heads"]["pattern"] != NO_PATTERN).sum()),
         **{f"persists_{kind}{view}": int(tables["heads"][f"persists_{kind}{view}"].sum())
            for view in PERSISTENCE_VIEWS for kind in ("", "specific_")},
     }

@@ -28,8 +28,7 @@ from bertstory import __version__
 from bertstory.corpus import CorpusInput, content_hash, load_corpus, sample
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
-from bertstory.findings.statistics import STATISTICS_FORMAT
-from bertstory.findings.store import refresh_statistics, write_statistics
+from bertstory.findings.store import has_current_statistics, refresh_statistics, write_statistics
 from bertstory.models import (
     DEFAULT_MODEL,
     EMBEDDED_MODEL_NAME,
@@ -248,7 +247,7 @@ def _finished(folder: RunFolder, p: PreparedInput, with_maps: set[str]) -> bool:
     statistics are current."""
     if p.item.id in with_maps:
         return folder.has_maps(p.item.id, p.encoded.tokens)
-    return folder.has_stats(p.item.id, STATISTICS_FORMAT, p.encoded.tokens)
+    return has_current_statistics(folder, p.item.id, p.encoded.tokens)
 
 
 def _drop_maps_not_kept(folder: RunFolder, not_kept: list[PreparedInput]) -> None:
@@ -259,7 +258,7 @@ def _drop_maps_not_kept(folder: RunFolder, not_kept: list[PreparedInput]) -> Non
     for p in not_kept:
         if p.item.id not in with_maps:
             continue
-        current = folder.has_stats(p.item.id, STATISTICS_FORMAT, p.encoded.tokens)
+        current = has_current_statistics(folder, p.item.id, p.encoded.tokens)
         if not current and folder.has_maps(p.item.id, p.encoded.tokens):
             maps = folder.load_maps(p.item.id, normalise=True)
             write_statistics(folder, p.item.id, maps, maps["tokens"])

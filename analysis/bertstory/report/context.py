@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bertstory.findings.patterns import MASS_CLASSES, label_column
+from bertstory.findings.metrics import METRICS
+from bertstory.findings.patterns import MASS_CLASSES, POSITIONAL, label_column
 from bertstory.findings.persistence import NO_PATTERN
-from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
+from bertstory.findings.tables import INTERVAL_SUFFIXES, PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.report import frames
 from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
 from bertstory.report.markdown import interval, num, pct
@@ -167,16 +168,34 @@ def head_row(row: pd.Series) -> dict:
         "pairs": {},
     }
     for pair in PAIR_NAMES:
-        out["pairs"][pair] = {
-            "title": PAIR_TITLES[pair],
-            "js": num(row[f"js_{pair}"]),
-            "js_median": num(row[f"js_{pair}_median"]),
-            "js_ci": interval(row[f"js_{pair}_lo"], row[f"js_{pair}_hi"]),
-            "tv": num(row[f"tv_{pair}"]),
-            "spearman": num(row[f"spearman_{pair}"]),
-            "top1": num(row[f"top1_{pair}"]),
-        }
+        out["pairs"][pair] = {"title": PAIR_TITLES[pair], **metric_cells(row, pair)}
     return out
+
+
+def metric_closeness() -> str:
+    """Which way each metric (:data:`~bertstory.findings.metrics.METRICS`) reads:
+    ``lower is closer: JS (bits), total variation; higher is closer: Spearman, top-1 agreement``."""
+    parts = []
+    for higher, word in ((False, "lower"), (True, "higher")):
+        titles = [metric.title for metric in METRICS.values() if metric.higher_is_closer == higher]
+        if titles:
+            parts.append(f"{word} is closer: {', '.join(titles)}")
+    return "; ".join(parts)
+
+
+def metric_cells(row: pd.Series, name: str) -> dict[str, str]:
+    """The formatted metrics of one comparison ``name`` (a view pair, a rollout method) in a
+    table row: per metric (:data:`~bertstory.findings.metrics.METRICS`) its mean under its name,
+    and for one with intervals ``{metric}_median`` and ``{metric}_ci``."""
+    cells = {}
+    for metric in METRICS.values():
+        column = f"{metric.name}_{name}"
+        cells[metric.name] = num(row[column])
+        if metric.intervals:
+            median, lo, hi = (row[f"{column}_{suffix}"] for suffix in INTERVAL_SUFFIXES)
+            cells[f"{metric.name}_median"] = num(median)
+            cells[f"{metric.name}_ci"] = interval(lo, hi)
+    return cells
 
 
 def nearest_heads(run: RunFolder) -> dict[tuple[int, int], dict[str, list[tuple[str, str]]]]:
@@ -223,7 +242,7 @@ def pattern_story(row: pd.Series, config: dict) -> list[str]:
                 f"{num(config['pattern_specificity'], 2)} with {lower}."]
     c = label_column(pattern)
     if label == pattern:
-        threshold = config["threshold_positional" if c in ("self", "prev", "next") else "threshold_token"]
+        threshold = config["threshold_positional" if c in POSITIONAL else "threshold_token"]
         sentences = [f"Its pattern is **{pattern}**, its label under attention (mass "
                      f"{num(row[f'mass_{c}_attention'])} ≥ {num(threshold, 2)}; enrichment "
                      f"{_ratio(row, 'enrichment', c, 'attention')}, specificity {_ratio(row, 'specific', c, 'attention')})."]

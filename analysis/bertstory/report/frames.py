@@ -15,7 +15,7 @@ import pandas as pd
 from bertstory.findings.patterns import LABELS, label_column
 from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.findings.statistics import ROLLOUT_METHODS
-from bertstory.findings.tables import PAIR_METRICS
+from bertstory.findings.metrics import METRICS
 from bertstory.report.naming import head_name, label_order
 from bertstory.views import VIEWS
 
@@ -37,15 +37,16 @@ def mixing(layers: pd.DataFrame) -> pd.DataFrame:
 
 
 def rollout(table: pd.DataFrame) -> pd.DataFrame:
-    """Long table ``layer, method, js, tv, spearman, top1``: agreement with token contribution
+    """Long table ``layer, method`` and one column per metric (``js``, ``tv``, ``spearman``, ``top1``,
+    :data:`~bertstory.findings.metrics.METRICS`): agreement with token contribution
     of attention ``rollout`` and of raw head-averaged ``attention`` per layer."""
     parts = [
-        table[["layer", *(f"{m}_{method}" for m in PAIR_METRICS)]]
-        .rename(columns={f"{m}_{method}": m for m in PAIR_METRICS})
+        table[["layer", *(f"{m}_{method}" for m in METRICS)]]
+        .rename(columns={f"{m}_{method}": m for m in METRICS})
         .assign(method=method)
         for method in ROLLOUT_METHODS
     ]
-    return pd.concat(parts, ignore_index=True)[["layer", "method", *PAIR_METRICS]]
+    return pd.concat(parts, ignore_index=True)[["layer", "method", *METRICS]]
 
 
 def positions(table: pd.DataFrame) -> pd.DataFrame:

@@ -17,10 +17,11 @@ from bertstory.findings.patterns import LABEL_CLASSES, LABEL_COLUMNS, LABELS, MA
 from bertstory.findings.persistence import PATTERN_CLASSES
 from bertstory.report.markdown import escape
 from bertstory.results import RunRecord
+from bertstory.views import MAP_TITLES, VIEWS
 
 CONTRASTED_VIEWS: tuple[str, ...] = ("attention", "global")
 """The two views figures set side by side: where a head looks, and what its output depends on."""
-VIEW_TITLES = {"attention": "attention", "local": "local attribution", "global": "global attribution"}
+VIEW_TITLES = {view: MAP_TITLES[view] for view in VIEWS}
 PAIR_TITLES = {
     "attention_local": "attention vs local",
     "attention_global": "attention vs global",

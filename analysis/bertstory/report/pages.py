@@ -16,6 +16,7 @@ import jinja2
 from bertstory import __version__
 from bertstory.findings import FindingsConfig
 from bertstory.findings.config import NOT_IN_PIPELINE
+from bertstory.findings.metrics import METRICS
 from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
@@ -44,7 +45,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(num=num, pct=pct)
     env.globals.update(
-        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
+        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, METRICS=METRICS, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
         VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES,
         head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
         md_table=markdown.table,
@@ -211,6 +212,7 @@ class PageWriter:
             mix=frames.mixing(self.run.table("layers")),
             rollout={m: roll[roll["method"] == m].set_index("layer") for m in frames.ROLLOUT_METHODS},
             method_titles={"rollout": "rollout", "attention": "raw attention"},
+            closeness=context.metric_closeness(),
             sentences=[story.mixing(self.run.table("layers")), story.rollout(self.run.table("rollout"))],
         )
 

@@ -248,14 +248,15 @@ class RunFolder:
         arrays = {**statistics, "tokens": np.array(tokens), _FORMAT: np.array(version, dtype=np.int64)}
         atomic_write_bytes(self._stats_path(input_id), npz_bytes(arrays))
 
-    def has_stats(self, input_id: str, version: int, tokens: list[str] | None = None) -> bool:
+    def has_stats(self, input_id: str, version: int, tokens: list[str] | None = None,
+                  names: Iterable[str] = ()) -> bool:
         """True when the input's statistics file loads, has format ``version``, holds ``tokens``
-        (when given) and is not older than the input's map file: statistics written before their
-        map was rewritten are stale."""
+        (when given) and the arrays ``names``, and is not older than the input's map file:
+        statistics written before their map was rewritten are stale."""
         path = self._stats_path(input_id)
         try:
             with np.load(path, allow_pickle=False) as archive:
-                if int(archive[_FORMAT]) != version:
+                if int(archive[_FORMAT]) != version or not set(names) <= set(archive.files):
                     return False
                 if tokens is not None and list(archive["tokens"]) != list(tokens):
                     return False

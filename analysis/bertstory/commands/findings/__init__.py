@@ -9,6 +9,7 @@ import click
 from bertstory.commands.click_options import from_options, options_from
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.config import NOT_ON_COMMAND_LINE
+from bertstory.findings.persistence import NO_PATTERN
 from bertstory.results import RunFolder
 
 
@@ -56,7 +57,7 @@ def findings(results_dir: Path, force: bool, **values) -> None:
     click.echo(f"  JS rollout vs contribution            {_row(rollout['js_rollout'].tolist())}")
     click.echo(f"  JS mean attention vs contribution     {_row(rollout['js_attention'].tolist())}")
     heads = tables["heads"]
-    patterned = int((heads["pattern"] != "none").sum())
+    patterned = int((heads["pattern"] != NO_PATTERN).sum())
     into = ", ".join(f"{view} attribution {int(heads[f'persists_{view}'].sum())} "
                      f"({int(heads[f'persists_specific_{view}'].sum())} specifically)" for view in ("local", "global"))
     click.echo(f"{patterned} of {len(heads)} heads have a pattern under attention; it persists into {into}")

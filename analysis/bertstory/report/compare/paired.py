@@ -5,9 +5,10 @@ For every input x both runs analysed, and every layer l of a run, the input's me
 
     js(x, l) = pair_js[attention_global, l, :].mean() / rows
 
-from the input's statistics file (``docs/results.md#stats``). Layers are matched by depth: each
-layer k = 1 … L_s of the run with fewer layers is matched to layer ⌈k · L_d / L_s⌉ of the other
-(the same layer when L is equal, the last with the last). Per matched pair of layers, and for the
+from the input's statistics (:func:`bertstory.findings.store.load_statistics`,
+``docs/results.md#stats``). Layers are matched by depth: each layer k = 1 … L_s of the run with
+fewer layers is matched to layer ⌈k · L_d / L_s⌉ of the other (the same layer when L is equal,
+the last with the last). Per matched pair of layers, and for the
 mean over all of each run's layers, the paired difference d(x) = js_B(x) − js_A(x) is summarised
 by its mean over inputs, the 2.5th/97.5th percentiles of that mean over seeded bootstrap resamples
 of the inputs (:func:`bertstory.findings.resampling.resample_weights`), and the fraction of inputs
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bertstory.findings.resampling import percentile_interval, resample_weights
-from bertstory.findings.statistics import STATISTICS_FORMAT
+from bertstory.findings.store import load_statistics
 from bertstory.findings.tables import PAIR_NAMES
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.results.map_sample import is_pair
@@ -71,8 +72,8 @@ def input_layer_js(run: ComparedRun, ids: tuple[str, ...]) -> np.ndarray:
     p = PAIR_NAMES.index(PAIR)
     out = np.empty((len(ids), run.num_layers))
     for k, input_id in enumerate(ids):
-        stats = run.run.load_stats(input_id, STATISTICS_FORMAT)
-        out[k] = stats["pair_js"][p].mean(axis=-1) / float(stats["rows"])
+        stats = load_statistics(run.run, input_id)
+        out[k] = stats.pair.sums["js"][p].mean(axis=-1) / float(stats.rows)
     return out
 
 

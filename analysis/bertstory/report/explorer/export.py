@@ -29,8 +29,9 @@ import numpy as np
 
 from bertstory.errors import BertstoryError
 from bertstory.report.explorer.quantise import quantise
+from bertstory.views import MAP_NAMES
 
-MAP_KINDS: tuple[str, ...] = ("attention", "local", "global", "contribution")
+MAP_KINDS: tuple[str, ...] = MAP_NAMES
 """The maps of an input, in the order the explorer draws them."""
 FORMAT = 2
 """Version of the data files' layout, written into each (2: one file per input and layer)."""

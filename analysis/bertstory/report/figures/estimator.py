@@ -8,12 +8,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from bertstory.report import style
+from bertstory.views import MAP_TITLES
 
 VIEW_ORDER = ("local", "global", "contribution")
 VIEW_COLORS = {"local": style.VIEW_COLORS["local"], "global": style.VIEW_COLORS["global"],
                "contribution": style.OKABE_ITO["blue"]}
 VIEW_MARKERS = {"local": "s", "global": "o", "contribution": "^"}
-VIEW_TITLES = {"local": "local attribution", "global": "global attribution", "contribution": "token contribution"}
+VIEW_TITLES = {view: MAP_TITLES[view] for view in VIEW_ORDER}
 
 
 def estimator_error(errors: pd.DataFrame, k: int | None = None) -> Figure:
