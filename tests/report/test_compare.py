@@ -17,13 +17,15 @@ from click.testing import CliRunner
 from bertstory.cli import cli
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.report.build import build_report
+from bertstory.report.markdown import escape
 from bertstory.results import RunFolder
 
 from .synthetic import make_results
 
 SAMPLES, SEED = 200, 3
-PATTERNS = {"CLS": "[CLS]", "SEP": "[SEP]", "punct": "punctuation", "self": "self", "prev": "previous-token",
-            "next": "next-token"}
+PATTERNS = {"CLS": escape("[CLS]"), "SEP": escape("[SEP]"), "punct": "punctuation", "self": "self",
+            "prev": "previous-token", "next": "next-token"}
+"""Pattern classes as the pages' Markdown names them (the tokenizer's [CLS] and [SEP] escaped)."""
 
 
 def fmt(value: float, decimals: int = 3) -> str:

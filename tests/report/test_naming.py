@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from bertstory.findings.patterns import LABEL_COLUMNS, LABELS, MASS_CLASSES
 from bertstory.findings.persistence import PATTERN_CLASSES
+from bertstory.report.markdown import escape
 from bertstory.report.naming import class_names
 from bertstory.results import SpecialTokens
 
@@ -19,8 +20,8 @@ def test_an_encoder_is_named_by_its_tokenizer_and_has_every_class():
     assert bert.shown == MASS_CLASSES and bert.label_columns == LABEL_COLUMNS
     assert bert.pattern_classes == PATTERN_CLASSES and bert.labels == LABELS
     roberta = class_names(record(False, "<s>", "</s>"))
-    assert roberta.titles["cls"] == "<s>" and roberta.markdown_titles["cls"] == "&lt;s&gt;"
-    assert roberta.markdown_titles["sep"] == "&lt;/s&gt;"
+    assert roberta.titles["cls"] == "<s>" and roberta.markdown_titles["cls"] == escape("<s>")
+    assert roberta.markdown_titles["sep"] == escape("</s>")
 
 
 def test_a_tokenizer_without_special_tokens_gets_the_generic_names():
@@ -44,6 +45,6 @@ def test_a_comparison_names_the_first_and_end_tokens_as_all_its_runs_do():
         return SimpleNamespace(run=SimpleNamespace(record=record(causal, cls, sep)))
 
     bert = run(False, "[CLS]", "[SEP]")
-    assert _pattern_titles([bert, bert])["CLS"] == "[CLS]"
+    assert _pattern_titles([bert, bert])["CLS"] == escape("[CLS]")
     titles = _pattern_titles([bert, run(True, "<|endoftext|>", "<|endoftext|>")])
     assert (titles["CLS"], titles["SEP"], titles["prev"]) == ("first-token", "end-token", "previous-token")

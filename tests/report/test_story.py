@@ -6,12 +6,14 @@ import pandas as pd
 import pytest
 
 from bertstory.report import story
-from bertstory.report.markdown import num
+from bertstory.report.markdown import escape, num
 from bertstory.report.naming import class_names
 from bertstory.results import RunFolder, SpecialTokens
 
 BERT = class_names(SimpleNamespace(model=SimpleNamespace(causal=False), special_tokens=SpecialTokens("[CLS]", "[SEP]")))
 """How a BERT run names its classes."""
+CLS = escape("[CLS]")
+"""The [CLS] class's title as the pages' Markdown writes it (escaped: the tokenizer names it)."""
 DECODER = class_names(SimpleNamespace(model=SimpleNamespace(causal=True), special_tokens=SpecialTokens(None, "</s>")))
 """How a decoder's run names them."""
 
@@ -50,14 +52,15 @@ def test_persistence_sentences_word_for_word_on_a_synthetic_run(synthetic_run):
                 f"[{ratio(row[f'enrichment_{c}_{view}_lo'])}, {ratio(row[f'enrichment_{c}_{view}_hi'])}]")
 
     table = heads.reset_index()
-    assert story.patterns_found(table, BERT) == "2 of 6 heads have a pattern under attention ([CLS] 1, previous-token 1)."
+    assert story.patterns_found(table, BERT) == (
+        f"2 of 6 heads have a pattern under attention ({CLS} 1, previous-token 1).")
     assert story.pattern_fates(table, "global", BERT) == (
-        f"[CLS] patterns vanish under global attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
+        f"{CLS} patterns vanish under global attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
         f"{evidence(cls, 'cls', 'global')}); previous-token patterns persist into global attribution in 1 of 1 head "
         f"(specifically; [L1-H1](heads/L1-H1.md): {evidence(prev, 'prev', 'global')})."
     )
     assert story.pattern_fates(table, "local", BERT) == (
-        f"[CLS] patterns vanish under local attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
+        f"{CLS} patterns vanish under local attribution in 1 of 1 head ([L2-H2](heads/L2-H2.md): "
         f"{evidence(cls, 'cls', 'local')}); previous-token patterns vanish under local attribution in 1 of 1 head "
         f"([L1-H1](heads/L1-H1.md): {evidence(prev, 'prev', 'local')})."
     )
@@ -74,7 +77,7 @@ def test_pattern_fate_table_on_a_synthetic_run(synthetic_run):
     assert PATTERN_FATE_COLUMNS == ["pattern", "heads", "into local (specifically)", "into global (specifically)",
                                     "enrichment if kept", "if vanished"]
     assert pattern_fates(heads, BERT) == [
-        ["[CLS]", "1", "0 (0)", "0 (0)", "—", f"{ratio(cls)}×"],
+        [CLS, "1", "0 (0)", "0 (0)", "—", f"{ratio(cls)}×"],
         ["previous-token", "1", "0 (0)", "1 (1)", f"{ratio(prev)}×", "—"],
     ]
     assert pattern_fates(heads.assign(pattern="none"), BERT) == []
@@ -127,7 +130,7 @@ def test_mass_correlation_names_the_most_common_pattern_class():
         "spearman_hi": [0.6, 1.0, 0.1, 0.4],
     })
     assert story.mass_correlation(heads, table, BERT) == (
-        "Across the heads of a layer, attention mass and global-attribution mass on the [CLS] class correlate with "
+        f"Across the heads of a layer, attention mass and global-attribution mass on the {CLS} class correlate with "
         "Spearman ρ from 0.200 (layer 1) to 0.900 (layer 2); the 95% interval excludes 0 in 1 of 2 layers."
     )
     assert story.mass_correlation(heads.assign(pattern="none"), table, BERT) is None

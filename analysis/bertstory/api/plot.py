@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
-from bertstory.report.naming import VIEW_TITLES
+from bertstory.report.naming import VIEW_TITLES, token_label
 from bertstory.views import VIEWS
 
 COLOUR_MAP = "viridis"
@@ -25,7 +25,8 @@ visible beside sharp ones."""
 TOKEN_INCHES = 0.11
 """Room per token along each map's side, inches: enough for a 7-point tick label."""
 TOKEN_LABEL_CHARACTERS = 10
-"""Longer tokens are cut to this many characters (the last one an ellipsis) in tick labels."""
+"""Longer tokens are cut to this many characters (the last one an ellipsis) in tick labels, which show
+them literally (:func:`~bertstory.report.naming.token_label`)."""
 
 
 def head_views_figure(views: Mapping[str, np.ndarray], tokens: Sequence[str], title: str) -> Figure:
@@ -40,7 +41,7 @@ def head_views_figure(views: Mapping[str, np.ndarray], tokens: Sequence[str], ti
         each titled with the view's name, then one colour bar they share.
     """
     n = len(tokens)
-    labels = [_short(token) for token in tokens]
+    labels = [token_label(token, TOKEN_LABEL_CHARACTERS) for token in tokens]
     side = max(2.4, TOKEN_INCHES * n + 0.8)
     figure = Figure(figsize=(3 * side + 1.0, side + 1.2), layout="constrained")
     norm = PowerNorm(COLOUR_GAMMA, vmin=0.0, vmax=1.0)
@@ -56,7 +57,3 @@ def head_views_figure(views: Mapping[str, np.ndarray], tokens: Sequence[str], ti
     figure.colorbar(image, ax=list(axes), shrink=0.8, label="share of the query's row")
     figure.suptitle(title, fontweight="bold")
     return figure
-
-
-def _short(token: str) -> str:
-    return token if len(token) <= TOKEN_LABEL_CHARACTERS else token[: TOKEN_LABEL_CHARACTERS - 1] + "…"

@@ -1,7 +1,8 @@
 """Per-page numbers: what each generated page states, computed from the tables.
 
 Functions return plain dicts and lists (already formatted where a page prints them),
-so templates only lay text out. Layers and heads are 1-based.
+so templates only lay text out: every text from the corpus is escaped here
+(:func:`~bertstory.report.markdown.escape`), never in a template. Layers and heads are 1-based.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.tables import INTERVAL_SUFFIXES, PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.report import frames
 from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
-from bertstory.report.markdown import interval, num, pct
+from bertstory.report.markdown import escape, interval, num, pct
 from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, ClassNames, head_name, layer_name, layer_slug
 from bertstory.results import RunFolder
 from bertstory.views import VIEWS
@@ -61,16 +62,17 @@ def inputs_analysed(run: RunFolder) -> str:
 
 def example_inputs(run: RunFolder) -> list[dict]:
     """The head pages' example inputs (:func:`bertstory.report.examples.choose_examples` among the
-    inputs with maps): ``id``, ``kind`` (sentence or pair), ``n`` tokens and the ``text`` shown."""
+    inputs with maps): ``id``, ``kind`` (sentence or pair), ``n`` tokens and the ``text`` shown
+    (Markdown: the text and its pair, escaped, in quotes)."""
     inputs = inputs_with_maps(run)
     rows = inputs.set_index("id")
     examples = []
     for input_id in choose_examples(inputs):
         row = rows.loc[input_id]
         pair = row.get("text_pair")
-        text = f"“{row['text']}” | “{pair}”" if is_pair(pair) else f"“{row['text']}”"
+        parts = [row["text"], pair] if is_pair(pair) else [row["text"]]
         examples.append({"id": input_id, "kind": "pair" if is_pair(pair) else "sentence", "n": len(row["tokens"]),
-                         "text": text})
+                         "text": " | ".join(f"“{escape(part)}”" for part in parts)})
     return examples
 
 

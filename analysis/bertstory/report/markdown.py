@@ -1,12 +1,14 @@
-"""Number formatting and Markdown tables for the generated pages.
+"""Number formatting, Markdown tables and escaping for the generated pages.
 
 Every number a page states goes through :func:`num` or :func:`pct`, so tests can format
-a table's value the same way and find it in the page.
+a table's value the same way and find it in the page; every text bertstory did not write
+(corpus texts, tokens, special tokens) goes through :func:`escape`, so it shows and never runs.
 """
 
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Iterable, Sequence
 
 DECIMALS = 3
@@ -39,13 +41,25 @@ def interval(lo: float, hi: float) -> str:
     return f"[{num(lo)}, {num(hi)}]"
 
 
+_LITERAL = {
+    **{ord(char): f"&#{ord(char)};" for char in string.punctuation},
+    **{code: " " for code in [*range(0x20), *range(0x7F, 0xA0)]},
+}
+"""What :func:`escape` replaces: ASCII punctuation by numeric character references, control
+characters (line breaks, tabs, Python-Markdown's placeholder marks) by spaces."""
+
+
 def escape(text: str) -> str:
-    """``text`` as Markdown shows it literally: HTML characters as entities (``<s>`` is a token,
-    not a tag), and the characters of emphasis, code and table cells backslash-escaped."""
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for char in "\\`*_|":
-        text = text.replace(char, "\\" + char)
-    return text
+    """``text`` as a page shows it literally, wherever it stands in Markdown: paragraph, table cell,
+    link text or image alt text (not a code span, which would show the references). The one way
+    text bertstory did not write (corpus texts, tokens, a tokenizer's special tokens) reaches a page.
+
+    Every ASCII punctuation character becomes a numeric character reference (``<`` → ``&#60;``,
+    ``[`` → ``&#91;``, ``$`` → ``&#36;``), which Python-Markdown and the site's extensions pass
+    through untouched and the browser shows as the character, so no HTML tag, link, autolink,
+    attribute list (``{: onclick=…}``), emphasis, table cell or TeX can form; control characters
+    (line breaks, tabs) become spaces, so the text stays on its line."""
+    return str(text).translate(_LITERAL)
 
 
 def _cell(value) -> str:

@@ -101,13 +101,23 @@ class ClassNames:
 
     @property
     def markdown_titles(self) -> dict[str, str]:
-        """:attr:`titles` escaped for Markdown (``<s>`` stays text)."""
-        return {key: escape(value) for key, value in self.titles.items()}
+        """:attr:`titles` as Markdown (:func:`_markdown`: ``<s>`` stays text)."""
+        return {key: _markdown(value) for key, value in self.titles.items()}
 
     @property
     def markdown_patterns(self) -> dict[str, str]:
-        """:attr:`patterns` escaped for Markdown."""
-        return {key: escape(value) for key, value in self.patterns.items()}
+        """:attr:`patterns` as Markdown (:func:`_markdown`)."""
+        return {key: _markdown(value) for key, value in self.patterns.items()}
+
+
+_OWN_TITLES = frozenset({FIRST_TOKEN, END_TOKEN, FIRST_TOKEN_PATTERN, END_TOKEN_PATTERN, *CLASS_TITLES.values(),
+                        *PATTERN_TITLES.values()})
+"""The class titles bertstory writes itself (Markdown as they are); any other title is a tokenizer's token."""
+
+
+def _markdown(title: str) -> str:
+    """A class title as a page writes it: bertstory's own as it is, a tokenizer's special token escaped."""
+    return title if title in _OWN_TITLES else escape(title)
 
 
 def class_names(record: RunRecord) -> ClassNames:
@@ -139,6 +149,15 @@ def layer_name(layer: int) -> str:
 def layer_slug(layer: int) -> str:
     """File stem of a layer's page and figure: ``layer-3``."""
     return f"layer-{layer}"
+
+
+def token_label(token: str, chars: int) -> str:
+    """A token (or any text bertstory did not write) as a figure's label shows it: cut to ``chars``
+    characters, the last an ellipsis, and literally: its dollar signs escaped, so that matplotlib
+    draws ``$x$`` as written, not as mathtext (it shows ``\\$`` as ``$``, in maths or not)."""
+    token = str(token)
+    text = token if len(token) <= chars else token[: chars - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def label_order(labels) -> list[str]:

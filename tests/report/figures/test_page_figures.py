@@ -1,11 +1,15 @@
 """The layer and head page figures: every registered figure is drawn for every page, and every
 head's maps on every example input and view, as PNGs; drawing a page again gives the same bytes
-whatever was drawn in between; maps of 128 tokens keep readable rows, and longer ones stay small."""
+whatever was drawn in between; maps of 128 tokens keep readable rows, and longer ones stay small;
+tokens with dollar signs are labelled literally (in the Python API's plot too)."""
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from PIL import Image
 
+from bertstory.api.plot import head_views_figure
 from bertstory.report.examples import Example, choose_examples
 from bertstory.report.figures.head_maps import MAP_DPI, MAX_PIXELS, TOKEN_PT, ExampleMaps
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, PAGE_FIGURES, draw_page_figures, figures_for
@@ -67,11 +71,35 @@ def test_example_maps_are_deterministic_and_differ_by_head_and_view(synthetic_ru
     assert len({first, other_head, other_view}) == 3
 
 
-def _example(n: int) -> Example:
+def _example(n: int, tokens: list[str] | None = None) -> Example:
     rng = np.random.default_rng(n)
     maps = {view: rng.dirichlet(np.ones(n), size=(1, 1, n)) for view in VIEWS}
-    return Example(input_id=f"n{n}", tokens=["[CLS]", *(f"token{k}" for k in range(n - 2)), "[SEP]"], is_pair=False,
-                   maps=maps)
+    tokens = tokens or ["[CLS]", *(f"token{k}" for k in range(n - 2)), "[SEP]"]
+    return Example(input_id=f"n{n}", tokens=tokens, is_pair=False, maps=maps)
+
+
+def _drawn(text: str, parse_math: bool) -> bytes:
+    """The pixels of ``text`` drawn alone, read as mathtext where it has some (``parse_math``) or not."""
+    figure = Figure(figsize=(2, 0.5), dpi=100)
+    figure.text(0.05, 0.3, text, fontsize=TOKEN_PT, parse_math=parse_math)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return bytes(canvas.buffer_rgba())
+
+
+def test_token_labels_show_dollar_signs_literally():
+    """A token with dollar signs is drawn as its characters, not as mathtext, on the head pages' maps
+    and in the Python API's plot."""
+    tokens = ["[CLS]", "$x^2$", "costs", "$5", "\\$", "$", "[SEP]"]
+    example = _example(len(tokens), tokens)
+    axes = [ExampleMaps([example]).canvases[example.input_id].axes,
+            *head_views_figure({view: example.maps[view][0, 0] for view in VIEWS}, tokens, "L1-H1").axes[:3]]
+    labelled = [ticks for ax in axes for ticks in (ax.get_xticklabels(), ax.get_yticklabels()) if ticks]
+    assert len(labelled) == 6  # the map's two sides, the plot's three key axes and its one (shared) query axis
+    for ticks in labelled:
+        assert len(ticks) == len(tokens)
+        for tick, token in zip(ticks, tokens):
+            assert _drawn(tick.get_text(), True) == _drawn(token, False), token
 
 
 @pytest.mark.parametrize("n", [14, 128, 512])

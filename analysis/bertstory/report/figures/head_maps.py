@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from bertstory.report import style
 from bertstory.report.examples import Example
-from bertstory.report.naming import VIEW_TITLES, head_name
+from bertstory.report.naming import VIEW_TITLES, head_name, token_label
 
 MAP_GAMMA = 0.5
 """Colour scale of the maps (and the explorer's): share of the row, power-law with this exponent
@@ -43,10 +43,6 @@ _CHAR_IN = 0.055
 """Width of one label character at :data:`TOKEN_PT`, inches (for sizing the margins)."""
 
 
-def _token_label(token: str) -> str:
-    return token if len(token) <= LABEL_CHARS else token[: LABEL_CHARS - 1] + "…"
-
-
 class _ExampleCanvas:
     """One example input's map figure: axes with its token labels and a colour bar, drawn once;
     ``draw`` puts one map and its title on a copy of that background."""
@@ -54,7 +50,7 @@ class _ExampleCanvas:
     def __init__(self, example: Example) -> None:
         self.example = example
         n = len(example.tokens)
-        labels = [_token_label(t) for t in example.tokens]
+        labels = [token_label(t, LABEL_CHARS) for t in example.tokens]
         margin = 0.35 + _CHAR_IN * max(len(label) for label in labels)  # tick labels and axis label
         width, height = margin + n * CELL_IN + 0.1, 0.3 + n * CELL_IN + margin + 0.6  # 0.3: title; 0.6: colour bar
         self.dpi = min(MAP_DPI, MAX_PIXELS / max(width, height))
