@@ -116,6 +116,11 @@ def test_load_run_of_a_folder_that_is_not_a_run(tmp_path):
     one_line_error(lambda: bertstory.load_run(tmp_path), "is not a run folder (no run.json)")
 
 
+@pytest.mark.parametrize("path", [None, 7])
+def test_load_run_of_something_that_is_not_a_path(path):
+    one_line_error(lambda: bertstory.load_run(path), "load_run takes the path of a run folder", repr(path))
+
+
 def test_unknown_table_and_input(explanation, tmp_path):
     run = bertstory.load_run(explanation.save(tmp_path / "run"))
     one_line_error(lambda: run.tables["heads"], "no table 'heads'", "it has: none", "bertstory findings")

@@ -1,5 +1,7 @@
 """Bad input through the CLI: one line on stderr, exit status 2, no traceback."""
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 from transformers import T5Config, T5Model
@@ -54,6 +56,15 @@ def test_unknown_hub_model_offline(tmp_path, small_corpus):
 def test_folder_without_config(tmp_path, small_corpus):
     assert_one_line_error(analyze("--model", tmp_path, "--corpus", small_corpus, "--out", tmp_path / "o"),
                           "no config.json")
+
+
+def test_truncated_weights_are_named(tiny_bert_dir, small_corpus, tmp_path):
+    folder = tmp_path / "cut-short"
+    shutil.copytree(tiny_bert_dir, folder)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    assert_one_line_error(analyze("--model", folder, "--corpus", small_corpus, "--out", tmp_path / "o"),
+                          "cannot load the weights", "model.safetensors", "incomplete")
 
 
 def test_unwritable_out(tiny_bert_dir, small_corpus, tmp_path):

@@ -16,6 +16,7 @@ from typing import Literal, get_args
 from urllib.parse import urlparse
 
 import torch
+from safetensors import SafetensorError
 from transformers import utils as transformers_utils
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
@@ -108,9 +109,9 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
     family = family_for(config)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModel.from_pretrained(source, attn_implementation=EAGER_ATTENTION)
     except (OSError, ValueError) as error:
         raise BertstoryError(f"cannot load model {name_or_path!r}: {_first_line(error)}") from error
+    model = _load_weights(source, name_or_path)
     model.to(dtype)
     resolved_device = resolve_device(device)
     make_ready(model, resolved_device)
@@ -122,6 +123,17 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
         revision=_revision(source, config),
         device=resolved_device,
     )
+
+
+def _load_weights(source: str, name_or_path: str) -> PreTrainedModel:
+    """The model's weights, with eager attention; a damaged or incomplete weight file (a
+    download cut short) is named in one line."""
+    try:
+        return AutoModel.from_pretrained(source, attn_implementation=EAGER_ATTENTION)
+    except (OSError, ValueError, SafetensorError) as error:
+        files = ", ".join(path.name for path in _weight_files(Path(source)))
+        where = f" ({files}: damaged or incomplete?)" if files else ""
+        raise BertstoryError(f"cannot load the weights of model {name_or_path!r}{where}: {_first_line(error)}") from error
 
 
 def make_ready(model: PreTrainedModel, device: torch.device) -> None:
@@ -163,12 +175,18 @@ def _revision(source: str, config) -> str:
     if commit:
         return str(commit)
     digest = hashlib.sha256()
-    for path in sorted(Path(source).iterdir()):
-        if path.suffix in _WEIGHT_SUFFIXES and path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+    for path in _weight_files(Path(source)):
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    """The weight files of a model folder, sorted by name; none for a hub name."""
+    if not folder.is_dir():
+        return []
+    return [path for path in sorted(folder.iterdir()) if path.suffix in _WEIGHT_SUFFIXES and path.is_file()]
 
 
 def _first_line(error: BaseException) -> str:
