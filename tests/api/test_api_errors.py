@@ -73,6 +73,8 @@ def test_text_too_long_for_the_model(tiny_bert_dir, in_memory):
     ({"probes": 0}, "probes must be a positive integer"),
     ({"probes": 2.5}, "probes must be a positive integer"),
     ({"seed": "one"}, "seed must be an integer"),
+    ({"seed": -1}, "seed must be an integer from 0 to 4294967295"),
+    ({"seed": 2**32}, "seed must be an integer from 0 to 4294967295"),
     ({"device": "tpu"}, "device 'tpu' is unknown"),
 ])
 def test_bad_settings(tiny_bert_dir, keywords, fragment):

@@ -16,6 +16,7 @@ from bertstory.corpus.types import input_id
 from bertstory.engine.tangents import ESTIMATORS
 from bertstory.errors import BertstoryError
 from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, load_model
+from bertstory.options import SEED_RANGE, is_seed
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
 
@@ -44,7 +45,7 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
             or folder, which brings its own).
         estimator, probes: ``probes`` estimates the attribution norms from ``probes`` (K) random
             directions per token; ``exact`` computes them exactly (``docs/method.md#estimators``).
-        seed: seeds the probe directions.
+        seed: seeds the probe directions: an integer from 0 to 2**32 - 1.
         device: ``auto`` loads a named model on CUDA when present and computes an in-memory
             model where it is; ``cpu`` or ``cuda`` compute there (moving an in-memory model
             there and back).
@@ -98,8 +99,8 @@ def _check_settings(text, text_pair, estimator, probes, seed, device) -> None:
         raise BertstoryError(f"estimator {estimator!r} is unknown; use one of {', '.join(ESTIMATORS)}")
     if isinstance(probes, bool) or not isinstance(probes, int) or probes < 1:
         raise BertstoryError(f"probes must be a positive integer, not {probes!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise BertstoryError(f"seed must be an integer, not {seed!r}")
+    if not is_seed(seed):
+        raise BertstoryError(f"seed must be {SEED_RANGE}, not {seed!r}")
     if device not in DEVICES:
         raise BertstoryError(f"device {device!r} is unknown; use one of {', '.join(DEVICES)}")
 

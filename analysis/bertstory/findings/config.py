@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bertstory.errors import BertstoryError
-from bertstory.options import setting
+from bertstory.options import MAX_SEED, SEED_RANGE, is_seed, setting
 
 
 #: Settings the command line does not offer: the report's captions state the offsets −5..+5.
@@ -60,7 +60,8 @@ class FindingsConfig:
                                          minimum=CHANCE, reproduce="unless_default")
     bootstrap_samples: int = setting(1000, "Resamples of the inputs for 95% intervals.", minimum=1,
                                      reproduce="unless_default")
-    seed: int | None = setting(None, "Bootstrap and MDS seed [default: the run's seed].")
+    seed: int | None = setting(None, "Bootstrap and MDS seed [default: the run's seed].", minimum=0,
+                               maximum=MAX_SEED)
     max_offset: int = setting(5, "The positions table covers relative offsets -N..+N.", minimum=1)
     n_clusters: int = setting(6, "Head clusters per view.", minimum=1, option="--clusters", reproduce="unless_default")
 
@@ -75,6 +76,8 @@ class FindingsConfig:
                 raise BertstoryError(f"{name.replace('_', '-')} must be at least {CHANCE} (chance), got {value}")
         if int(self.bootstrap_samples) < 1:
             raise BertstoryError(f"bootstrap-samples must be at least 1, got {self.bootstrap_samples}")
+        if self.seed is not None and not is_seed(self.seed):
+            raise BertstoryError(f"seed must be {SEED_RANGE}, not {self.seed!r}")
         if int(self.max_offset) < 1:
             raise BertstoryError(f"max-offset must be at least 1, got {self.max_offset}")
         if int(self.n_clusters) < 1:

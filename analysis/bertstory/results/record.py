@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bertstory.options import SEED_RANGE, is_seed
+
 Status = Literal["running", "complete"]
 EXPLAIN_SOURCE = "bertstory.explain"
 """``corpus.source`` (and ``settings.corpus``) of a run folder written by ``Explanation.save``: one
@@ -160,6 +162,8 @@ class RunRecord:
         for key in ("num_layers", "num_heads"):
             if not isinstance(getattr(record.model, key), int) or getattr(record.model, key) < 1:
                 raise ValueError(f"model.{key} must be a positive integer")
+        if not is_seed(record.settings.seed):
+            raise ValueError(f"settings.seed must be {SEED_RANGE}, not {record.settings.seed!r}")
         if not isinstance(record.model.causal, bool):
             raise ValueError("model.causal must be true or false")
         for key in ("cls", "sep"):

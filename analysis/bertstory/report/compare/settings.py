@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bertstory.options import setting
+from bertstory.errors import BertstoryError
+from bertstory.options import MAX_SEED, SEED_RANGE, is_seed, setting
 
 
 @dataclass(frozen=True)
@@ -14,4 +15,8 @@ class CompareSettings:
 
     bootstrap_samples: int = setting(
         1000, "Bootstrap resamples of the inputs for the intervals of the input-by-input differences.", minimum=1)
-    seed: int = setting(0, "Seed of those resamples.")
+    seed: int = setting(0, "Seed of those resamples.", minimum=0, maximum=MAX_SEED)
+
+    def __post_init__(self) -> None:
+        if not is_seed(self.seed):
+            raise BertstoryError(f"seed must be {SEED_RANGE}, not {self.seed!r}")
