@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from transformers import T5Config, T5Model
 
 from bertstory.cli import cli
+from bertstory.findings import bootstrap_memory
 
 
 def analyze(*args, **env):
@@ -65,6 +66,13 @@ def test_truncated_weights_are_named(tiny_bert_dir, small_corpus, tmp_path):
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     assert_one_line_error(analyze("--model", folder, "--corpus", small_corpus, "--out", tmp_path / "o"),
                           "cannot load the weights", "model.safetensors", "incomplete")
+
+
+def test_a_bootstrap_that_cannot_fit_is_refused_before_computing(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(bootstrap_memory, "memory_limit", lambda: 10_000_000)
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path / "o",
+                                  "--bootstrap-samples", 100000), "--bootstrap-samples 100000 needs about", "use at most")
+    assert not list((tmp_path / "o").iterdir())
 
 
 def test_unwritable_out(tiny_bert_dir, small_corpus, tmp_path):

@@ -28,6 +28,7 @@ from bertstory import __version__
 from bertstory.corpus import CorpusInput, content_hash, load_corpus, sample
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
+from bertstory.findings.bootstrap_memory import check_bootstrap_memory
 from bertstory.findings.statistics import STATISTICS_FORMAT
 from bertstory.findings.store import refresh_statistics, write_statistics
 from bertstory.models import (
@@ -108,6 +109,8 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
         raise BertstoryError(
             f"no input fits --max-tokens {settings.max_tokens} ({too_long} of {len(selected)} are longer)"
         )
+    check_bootstrap_memory((findings or FindingsConfig()).bootstrap_samples, len(prepared), loaded.num_layers,
+                           loaded.num_heads)
     recorded = settings.recorded(settings.max_tokens)
     corpus_hash = content_hash([p.item for p in prepared])
     key = run_key({**dataclasses.asdict(recorded), "model_revision": loaded.revision, "corpus": corpus_hash})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bertstory.findings.resampling import percentile_interval, resample_weights
+from bertstory.findings.resampling import percentile_interval, resampled
 from bertstory.findings.statistics import STATISTICS_FORMAT
 from bertstory.findings.tables import PAIR_NAMES
 from bertstory.report.compare.runs import ComparedRun
@@ -98,7 +98,7 @@ def paired_differences(a: ComparedRun, b: ComparedRun, ids: tuple[str, ...], sam
     values_a, values_b = np.stack(columns_a, axis=1), np.stack(columns_b, axis=1)  # (N, pairs + 1)
     difference = values_b - values_a
     n = len(ids)
-    boots = np.concatenate([w @ difference / n for w in resample_weights(n, samples, seed)])
+    (boots,) = resampled(n, samples, seed, lambda weights: [weights @ difference / n])
     lo, hi = percentile_interval(boots)
     labels = [*pairs, (ALL_LAYERS, ALL_LAYERS)]
     return pd.DataFrame({
