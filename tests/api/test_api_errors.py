@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from transformers import BertConfig, BertModel, T5Config, T5EncoderModel
+from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel, T5Config, T5EncoderModel
 
 import bertstory
 from bertstory.errors import BertstoryError
@@ -37,6 +37,27 @@ def test_folder_that_is_not_a_model(tmp_path):
 def test_in_memory_model_without_its_tokenizer(in_memory):
     model, _ = in_memory("bert")
     one_line_error(lambda: bertstory.explain(model, "Hi."), "needs its tokenizer", "tokenizer=")
+
+
+@pytest.mark.parametrize("family", ["bert", "roberta", "gpt2"])
+def test_weights_without_tokenizer_files(untokenized_model_dirs, family):
+    one_line_error(lambda: bertstory.explain(untokenized_model_dirs[family], "The cat sat."), "has no vocabulary",
+                   "the folder has none of its files")
+
+
+def test_an_empty_vocabulary_file(untokenized_model_dirs):
+    one_line_error(lambda: bertstory.explain(untokenized_model_dirs["empty-vocab"], "The cat sat."), "vocab.txt is empty")
+
+
+def test_in_memory_tokenizer_without_a_vocabulary(untokenized_model_dirs):
+    folder = untokenized_model_dirs["bert"]
+    model, tokenizer = AutoModel.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    one_line_error(lambda: bertstory.explain(model, "The cat sat.", tokenizer=tokenizer), "has no vocabulary",
+                   "[CLS] [UNK]", "pass the model's own tokenizer")
+
+
+def test_a_text_of_special_tokens_only(tiny_bert_dir):
+    one_line_error(lambda: bertstory.explain(tiny_bert_dir, "\x01\x02\x7f"), "only special tokens ([CLS] [SEP])")
 
 
 def test_tokenizer_with_a_named_model(tiny_bert_dir, embedded_tokenizer):

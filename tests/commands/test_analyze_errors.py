@@ -75,6 +75,29 @@ def test_a_bootstrap_that_cannot_fit_is_refused_before_computing(tiny_bert_dir, 
     assert not list((tmp_path / "o").iterdir())
 
 
+@pytest.mark.parametrize("family, files", [("bert", "tokenizer.json, vocab.txt"),
+                                           ("roberta", "tokenizer.json, vocab.json, merges.txt"),
+                                           ("gpt2", "tokenizer.json, vocab.json, merges.txt")])
+def test_weights_without_tokenizer_files_are_refused(untokenized_model_dirs, family, files, single_sentence_corpus,
+                                                     tmp_path):
+    result = analyze("--model", untokenized_model_dirs[family], "--corpus", single_sentence_corpus,
+                     "--out", tmp_path / "o")
+    assert_one_line_error(result, "has no vocabulary", f"the folder has none of its files ({files})",
+                          "tokenizer.save_pretrained")
+    assert not list((tmp_path / "o").iterdir())
+
+
+def test_an_empty_vocabulary_file_is_refused(untokenized_model_dirs, small_corpus, tmp_path):
+    assert_one_line_error(analyze("--model", untokenized_model_dirs["empty-vocab"], "--corpus", small_corpus,
+                                  "--out", tmp_path / "o"), "vocab.txt is empty", "no vocabulary")
+
+
+def test_a_corpus_of_special_tokens_only_is_refused(tiny_bert_dir, tmp_path):
+    (tmp_path / "control.txt").write_text("\x01\x02\n\x7f\n", encoding="utf-8")
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", tmp_path / "control.txt", "--out", tmp_path),
+                          "no input can be analysed", "2 give only special tokens")
+
+
 def test_unwritable_out(tiny_bert_dir, small_corpus, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

