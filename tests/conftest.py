@@ -32,6 +32,24 @@ def tiny_model_dirs(tmp_path_factory, embedded_tokenizer) -> dict[str, Path]:
     return folders
 
 
+UNTOKENIZED_VOCABULARY = {"bert": 30522, "roberta": 50265, "gpt2": 50257}
+"""The families whose weights are saved without tokenizer files, with their hub vocabulary sizes."""
+
+
+@pytest.fixture(scope="session")
+def untokenized_model_dirs(tmp_path_factory) -> dict[str, Path]:
+    """Model folders with ``config.json`` and weights but no tokenizer files (BERT, RoBERTa,
+    GPT-2), and ``"empty-vocab"``: a BERT folder whose ``vocab.txt`` is empty."""
+    folders = {}
+    for family, vocab_size in UNTOKENIZED_VOCABULARY.items():
+        folders[family] = tmp_path_factory.mktemp(f"weights-only-{family}")
+        build_tiny_model(family, vocab_size).save_pretrained(folders[family])
+    folders["empty-vocab"] = tmp_path_factory.mktemp("empty-vocab")
+    build_tiny_model("bert", UNTOKENIZED_VOCABULARY["bert"]).save_pretrained(folders["empty-vocab"])
+    (folders["empty-vocab"] / "vocab.txt").write_text("")
+    return folders
+
+
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tiny_model_dirs) -> Path:
     return tiny_model_dirs["bert"]

@@ -14,6 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+MAX_SEED = 2**32 - 1
+"""Largest seed: scikit-learn's ``random_state`` (the MDS layout) takes 0 … 2³² − 1, and NumPy's
+generators (the corpus sample, the bootstrap) take no negative seed."""
+SEED_RANGE = f"an integer from 0 to {MAX_SEED} (2**32 - 1)"
+"""The seeds bertstory takes, in words for a message."""
+
+
+def is_seed(value: Any) -> bool:
+    """Whether ``value`` is a seed bertstory takes: an ``int`` (not a bool) from 0 to :data:`MAX_SEED`."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEED
+
 
 @dataclass(frozen=True)
 class SettingInfo:
@@ -23,6 +34,7 @@ class SettingInfo:
         help: one sentence for ``--help``.
         choices: the allowed values, when there is a fixed list.
         minimum: the least allowed number.
+        maximum: the largest allowed number.
         short: a one-letter alias such as ``-q``.
         option: the option's name when it is not ``--`` + the field name with dashes.
         zero_means_none: on the command line, 0 stands for ``None`` (e.g. "the whole corpus").
@@ -33,6 +45,7 @@ class SettingInfo:
     help: str
     choices: tuple[str, ...] | None = None
     minimum: int | float | None = None
+    maximum: int | float | None = None
     short: str | None = None
     option: str | None = None
     zero_means_none: bool = False

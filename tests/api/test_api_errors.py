@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from transformers import BertConfig, BertModel, T5Config, T5EncoderModel
+from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel, T5Config, T5EncoderModel
 
 import bertstory
 from bertstory.errors import BertstoryError
@@ -39,6 +39,27 @@ def test_in_memory_model_without_its_tokenizer(in_memory):
     one_line_error(lambda: bertstory.explain(model, "Hi."), "needs its tokenizer", "tokenizer=")
 
 
+@pytest.mark.parametrize("family", ["bert", "roberta", "gpt2"])
+def test_weights_without_tokenizer_files(untokenized_model_dirs, family):
+    one_line_error(lambda: bertstory.explain(untokenized_model_dirs[family], "The cat sat."), "has no vocabulary",
+                   "the folder has none of its files")
+
+
+def test_an_empty_vocabulary_file(untokenized_model_dirs):
+    one_line_error(lambda: bertstory.explain(untokenized_model_dirs["empty-vocab"], "The cat sat."), "vocab.txt is empty")
+
+
+def test_in_memory_tokenizer_without_a_vocabulary(untokenized_model_dirs):
+    folder = untokenized_model_dirs["bert"]
+    model, tokenizer = AutoModel.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    one_line_error(lambda: bertstory.explain(model, "The cat sat.", tokenizer=tokenizer), "has no vocabulary",
+                   "[CLS] [UNK]", "pass the model's own tokenizer")
+
+
+def test_a_text_of_special_tokens_only(tiny_bert_dir):
+    one_line_error(lambda: bertstory.explain(tiny_bert_dir, "\x01\x02\x7f"), "only special tokens ([CLS] [SEP])")
+
+
 def test_tokenizer_with_a_named_model(tiny_bert_dir, embedded_tokenizer):
     one_line_error(lambda: bertstory.explain(tiny_bert_dir, "Hi.", tokenizer=embedded_tokenizer),
                    "only for an in-memory model")
@@ -73,6 +94,8 @@ def test_text_too_long_for_the_model(tiny_bert_dir, in_memory):
     ({"probes": 0}, "probes must be a positive integer"),
     ({"probes": 2.5}, "probes must be a positive integer"),
     ({"seed": "one"}, "seed must be an integer"),
+    ({"seed": -1}, "seed must be an integer from 0 to 4294967295"),
+    ({"seed": 2**32}, "seed must be an integer from 0 to 4294967295"),
     ({"device": "tpu"}, "device 'tpu' is unknown"),
 ])
 def test_bad_settings(tiny_bert_dir, keywords, fragment):
@@ -114,6 +137,11 @@ def test_save_refuses_a_folder_that_holds_files(explanation, tmp_path):
 
 def test_load_run_of_a_folder_that_is_not_a_run(tmp_path):
     one_line_error(lambda: bertstory.load_run(tmp_path), "is not a run folder (no run.json)")
+
+
+@pytest.mark.parametrize("path", [None, 7])
+def test_load_run_of_something_that_is_not_a_path(path):
+    one_line_error(lambda: bertstory.load_run(path), "load_run takes the path of a run folder", repr(path))
 
 
 def test_unknown_table_and_input(explanation, tmp_path):

@@ -69,6 +69,21 @@ def test_longer_inputs_are_skipped_and_counted(tiny_bert_dir, small_corpus, tmp_
     assert "3 skipped as longer than --max-tokens" in result.output
 
 
+def test_inputs_of_special_tokens_only_are_skipped_and_counted(tiny_bert_dir, small_corpus, tmp_path):
+    """Control characters alone give BERT ``[CLS] [SEP]``: nothing of the text to analyse."""
+    corpus = tmp_path / "with-control.txt"
+    corpus.write_text(small_corpus.read_text(encoding="utf-8") + "\x01\x02\n\x7f\x7f\n", encoding="utf-8")
+    result = analyze("--model", tiny_bert_dir, "--corpus", corpus, "--out", tmp_path / "o", "--check-inputs", 0,
+                     "--max-inputs", 0)
+    assert result.exit_code == 0, result.output
+    run_dir = only_run(tmp_path / "o")
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["corpus"]["n_skipped_no_text"] == 2 and run["corpus"]["n_selected"] == 7 and run["n_inputs"] == 5
+    assert "2 skipped as giving only special tokens" in result.output
+    texts = [json.loads(line)["text"] for line in (run_dir / "inputs.jsonl").read_text().splitlines()]
+    assert not any("\x01" in text or "\x7f" in text for text in texts)
+
+
 def test_interrupted_run_resumes_to_identical_files(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
     args = ("--model", tiny_bert_dir, "--corpus", small_corpus)
     assert analyze(*args, "--out", tmp_path / "straight").exit_code == 0

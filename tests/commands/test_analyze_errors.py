@@ -1,10 +1,13 @@
 """Bad input through the CLI: one line on stderr, exit status 2, no traceback."""
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 from transformers import T5Config, T5Model
 
 from bertstory.cli import cli
+from bertstory.findings import bootstrap_memory
 
 
 def analyze(*args, **env):
@@ -54,6 +57,45 @@ def test_unknown_hub_model_offline(tmp_path, small_corpus):
 def test_folder_without_config(tmp_path, small_corpus):
     assert_one_line_error(analyze("--model", tmp_path, "--corpus", small_corpus, "--out", tmp_path / "o"),
                           "no config.json")
+
+
+def test_truncated_weights_are_named(tiny_bert_dir, small_corpus, tmp_path):
+    folder = tmp_path / "cut-short"
+    shutil.copytree(tiny_bert_dir, folder)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    assert_one_line_error(analyze("--model", folder, "--corpus", small_corpus, "--out", tmp_path / "o"),
+                          "cannot load the weights", "model.safetensors", "incomplete")
+
+
+def test_a_bootstrap_that_cannot_fit_is_refused_before_computing(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(bootstrap_memory, "memory_limit", lambda: 10_000_000)
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path / "o",
+                                  "--bootstrap-samples", 100000), "--bootstrap-samples 100000 needs about", "use at most")
+    assert not list((tmp_path / "o").iterdir())
+
+
+@pytest.mark.parametrize("family, files", [("bert", "tokenizer.json, vocab.txt"),
+                                           ("roberta", "tokenizer.json, vocab.json, merges.txt"),
+                                           ("gpt2", "tokenizer.json, vocab.json, merges.txt")])
+def test_weights_without_tokenizer_files_are_refused(untokenized_model_dirs, family, files, single_sentence_corpus,
+                                                     tmp_path):
+    result = analyze("--model", untokenized_model_dirs[family], "--corpus", single_sentence_corpus,
+                     "--out", tmp_path / "o")
+    assert_one_line_error(result, "has no vocabulary", f"the folder has none of its files ({files})",
+                          "tokenizer.save_pretrained")
+    assert not list((tmp_path / "o").iterdir())
+
+
+def test_an_empty_vocabulary_file_is_refused(untokenized_model_dirs, small_corpus, tmp_path):
+    assert_one_line_error(analyze("--model", untokenized_model_dirs["empty-vocab"], "--corpus", small_corpus,
+                                  "--out", tmp_path / "o"), "vocab.txt is empty", "no vocabulary")
+
+
+def test_a_corpus_of_special_tokens_only_is_refused(tiny_bert_dir, tmp_path):
+    (tmp_path / "control.txt").write_text("\x01\x02\n\x7f\n", encoding="utf-8")
+    assert_one_line_error(analyze("--model", tiny_bert_dir, "--corpus", tmp_path / "control.txt", "--out", tmp_path),
+                          "no input can be analysed", "2 give only special tokens")
 
 
 def test_unwritable_out(tiny_bert_dir, small_corpus, tmp_path):

@@ -66,3 +66,12 @@ def test_group_prints_one_line_and_exits_2(tmp_path, small_run):
     assert len(result.output.strip().splitlines()) == 1
     ok = CliRunner().invoke(cli, ["findings", str(small_run)])
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_run_whose_seed_is_out_of_range_is_refused_in_one_line(small_run):
+    record = json.loads((small_run / "run.json").read_text())
+    record["settings"]["seed"] = 2**32
+    (small_run / "run.json").write_text(json.dumps(record))
+    result = CliRunner().invoke(cli, ["findings", str(small_run)])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and "settings.seed must be an integer from 0 to 4294967295" in result.output

@@ -15,7 +15,8 @@ from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.corpus.types import input_id
 from bertstory.engine.tangents import ESTIMATORS
 from bertstory.errors import BertstoryError
-from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, load_model
+from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
+from bertstory.options import SEED_RANGE, is_seed
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
 
@@ -44,7 +45,7 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
             or folder, which brings its own).
         estimator, probes: ``probes`` estimates the attribution norms from ``probes`` (K) random
             directions per token; ``exact`` computes them exactly (``docs/method.md#estimators``).
-        seed: seeds the probe directions.
+        seed: seeds the probe directions: an integer from 0 to 2**32 - 1.
         device: ``auto`` loads a named model on CUDA when present and computes an in-memory
             model where it is; ``cpu`` or ``cuda`` compute there (moving an in-memory model
             there and back).
@@ -52,7 +53,8 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         An :class:`Explanation`: the maps as numpy arrays, the tokens and the settings.
     Raises:
         BertstoryError: with a one-line message, for an unknown or unsupported model, a missing
-            tokenizer, bad settings or an input the model cannot take.
+            tokenizer or one without a vocabulary, bad settings or an input the model cannot take
+            (too long, or only special tokens: text of control characters alone).
     """
     _check_settings(text, text_pair, estimator, probes, seed, device)
     with _analysis_model(model, tokenizer, device) as loaded:
@@ -98,14 +100,19 @@ def _check_settings(text, text_pair, estimator, probes, seed, device) -> None:
         raise BertstoryError(f"estimator {estimator!r} is unknown; use one of {', '.join(ESTIMATORS)}")
     if isinstance(probes, bool) or not isinstance(probes, int) or probes < 1:
         raise BertstoryError(f"probes must be a positive integer, not {probes!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise BertstoryError(f"seed must be an integer, not {seed!r}")
+    if not is_seed(seed):
+        raise BertstoryError(f"seed must be {SEED_RANGE}, not {seed!r}")
     if device not in DEVICES:
         raise BertstoryError(f"device {device!r} is unknown; use one of {', '.join(DEVICES)}")
 
 
 def _check_fits(loaded: LoadedModel, encoded: Encoded) -> None:
-    """The input must fit the position embeddings, and its token ids the model's vocabulary."""
+    """The input must have text the tokenizer keeps, fit the position embeddings, and its token
+    ids the model's vocabulary."""
+    if not has_text(loaded.tokenizer, encoded):
+        shown = " ".join(encoded.tokens) or "no token at all"
+        raise BertstoryError(f"the input gives only special tokens ({shown}): the tokenizer of {loaded.name_or_path} "
+                             "keeps none of its characters; pass a text with words")
     n = len(encoded.tokens)
     if n > loaded.max_tokens:
         raise BertstoryError(f"the input has {n} tokens, more than the {loaded.max_tokens} that "

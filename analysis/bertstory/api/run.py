@@ -4,6 +4,7 @@ read when first asked for."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from bertstory.results import RunFolder, RunRecord
 def load_run(path: str | Path) -> Run:
     """The run folder at ``path`` (written by ``bertstory analyze`` or :meth:`Explanation.save`);
     a one-line error when ``path`` is not one."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise BertstoryError(f"load_run takes the path of a run folder (a str or a pathlib.Path), not {path!r}")
     return Run(RunFolder.open(Path(path).expanduser()))
 
 

@@ -31,8 +31,8 @@ def _click_type(item: Setting) -> Any:
         return click.Choice(list(info.choices))
     if base is Path:
         return click.Path(file_okay=False, path_type=Path)
-    if base in (int, float) and info.minimum is not None:
-        return (click.IntRange if base is int else click.FloatRange)(min=info.minimum)
+    if base in (int, float) and (info.minimum is not None or info.maximum is not None):
+        return (click.IntRange if base is int else click.FloatRange)(min=info.minimum, max=info.maximum)
     return base if base in (int, float, str) else str
 
 

@@ -31,6 +31,8 @@ def echo_summary(summary: AnalyzeSummary) -> None:
     if not summary.is_main:
         return
     skipped = f", {summary.n_skipped_too_long} skipped as longer than --max-tokens" if summary.n_skipped_too_long else ""
+    if summary.n_skipped_no_text:
+        skipped += f", {summary.n_skipped_no_text} skipped as giving only special tokens"
     workers = f" by {summary.workers} workers" if summary.workers > 1 else ""
     kept = summary.kept_maps.count if summary.kept_maps else summary.n_inputs
     maps = f"maps of all {kept}" if kept == summary.n_inputs else f"maps of {kept} of {summary.n_inputs}"

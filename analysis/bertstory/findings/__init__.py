@@ -12,7 +12,7 @@ written). Definitions are those of ``docs/method.md`` (sections cited module by 
 * :mod:`~bertstory.findings.persistence` — a head's pattern and its persistence;
 * :mod:`~bertstory.findings.rollout` — attention rollout;
 * :mod:`~bertstory.findings.resampling`, :mod:`~bertstory.findings.bootstrap` — the paired
-  bootstrap over inputs, medians;
+  bootstrap over inputs, medians; :mod:`~bertstory.findings.bootstrap_memory` — whether it fits in memory;
 * :mod:`~bertstory.findings.clustering` — head distances, MDS, clusters;
 * :mod:`~bertstory.findings.statistics` — one input's sufficient statistics, from its maps;
 * :mod:`~bertstory.findings.store` — the run's statistics files (written, refreshed, read);

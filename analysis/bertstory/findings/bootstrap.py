@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bertstory.findings.resampling import percentile_interval, resample_weights
+from bertstory.findings.resampling import percentile_interval, resampled
 
 
 def median_over_inputs(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -34,7 +34,6 @@ def bootstrap_pooled_mean(
     counts = np.asarray(counts, dtype=np.float64)
     n = counts.shape[0]
     flat = sums.reshape(n, -1)
-    boots = np.concatenate([(weights @ flat) / (weights @ counts)[:, None]
-                            for weights in resample_weights(n, samples, seed)])
+    (boots,) = resampled(n, samples, seed, lambda weights: [(weights @ flat) / (weights @ counts)[:, None]])
     lo, hi = percentile_interval(boots)
     return lo.reshape(sums.shape[1:]), hi.reshape(sums.shape[1:])

@@ -32,16 +32,31 @@ def mds_layout(distances: np.ndarray, seed: int) -> tuple[np.ndarray, float]:
             coords[1, 0] = distances[0, 1]
         return coords, 0.0
     params = inspect.signature(MDS).parameters
+    start = None
     if "metric_mds" in params:  # scikit-learn >= 1.8
         mds = MDS(n_components=2, metric_mds=True, metric="precomputed", init="classical_mds",
                   random_state=seed, normalized_stress=False)
+        start = _classical_start(distances)
     else:  # older scikit-learn
         mds = MDS(n_components=2, metric=True, dissimilarity="precomputed", n_init=4,
                   random_state=seed, normalized_stress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        coords = mds.fit_transform(distances)
+        coords = mds.fit_transform(distances, init=start)
     return np.asarray(coords, dtype=np.float64), float(mds.stress_)
+
+
+def _classical_start(distances: np.ndarray) -> np.ndarray:
+    """The classical-MDS start ``(K, 2)`` that scikit-learn computes for ``init="classical_mds"``,
+    with a zero second coordinate where the second eigenvalue is not positive (distances that
+    do not spread in two dimensions, e.g. heads that differ in one number, as on a decoder's
+    only input of two tokens): scikit-learn takes its square root, NaN, and SMACOF refuses it."""
+    from sklearn.manifold import ClassicalMDS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the square root of a negative eigenvalue
+        start = ClassicalMDS(n_components=2, metric="precomputed").fit_transform(distances)
+    return np.nan_to_num(start, nan=0.0)
 
 
 def cluster_heads(distances: np.ndarray, n_clusters: int) -> np.ndarray:

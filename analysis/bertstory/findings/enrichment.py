@@ -47,7 +47,7 @@ import numpy as np
 from bertstory.findings.divergence import spearman_from_ranks, standardised_ranks
 from bertstory.findings.patterns import MASS_CLASSES
 from bertstory.findings.ratios import safe_divide
-from bertstory.findings.resampling import percentile_interval, resample_weights
+from bertstory.findings.resampling import percentile_interval, resampled
 from bertstory.views import VIEWS
 from bertstory.findings.tokens import TOKEN_CLASSES
 
@@ -273,20 +273,20 @@ class EnrichmentSummary:
 
 def summarise(stats: EnrichmentStatistics, samples: int, seed: int) -> EnrichmentSummary:
     """Point estimates over every input once, and 95% percentile intervals from ``samples``
-    bootstrap resamples of the inputs (:func:`bertstory.findings.resampling.resample_weights`,
+    bootstrap resamples of the inputs (:func:`bertstory.findings.resampling.resampled`,
     seeded ``numpy.random.default_rng(seed)``). The bootstrap is paired: ``E_c``, ``S_c`` and
     the Spearman correlations of every head, view and class use the same resamples."""
     point = estimate(stats)
     spearman = mass_spearman(stats, point.mass)
-    boot_e, boot_s, boot_rho = [], [], []
-    for weights in resample_weights(stats.n_inputs, samples, seed):
-        resampled = estimate(stats, weights)
-        boot_e.append(resampled.enrichment)
-        boot_s.append(resampled.specificity)
-        boot_rho.append(mass_spearman(stats, resampled.mass))
-    e_lo, e_hi = percentile_interval(np.concatenate(boot_e))
-    s_lo, s_hi = percentile_interval(np.concatenate(boot_s))
-    rho_lo, rho_hi = percentile_interval(np.concatenate(boot_rho))
+
+    def resample(weights: np.ndarray) -> tuple[np.ndarray, ...]:
+        pooled = estimate(stats, weights)
+        return pooled.enrichment, pooled.specificity, mass_spearman(stats, pooled.mass)
+
+    boot_e, boot_s, boot_rho = resampled(stats.n_inputs, samples, seed, resample)
+    e_lo, e_hi = percentile_interval(boot_e)
+    s_lo, s_hi = percentile_interval(boot_s)
+    rho_lo, rho_hi = percentile_interval(boot_rho)
     return EnrichmentSummary(
         views=stats.views, n_inputs=stats.n_inputs, samples=int(samples), seed=int(seed),
         rows=stats.rows.sum(axis=0),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bertstory.errors import BertstoryError
+from bertstory.findings.bootstrap_memory import check_bootstrap_memory
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
@@ -100,6 +101,7 @@ def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = 
     record = folder.record
     ids, skipped = folder.analysed_ids()
     resolved = (config or FindingsConfig()).resolved(record.settings.seed)
+    check_bootstrap_memory(resolved.bootstrap_samples, len(ids), record.num_layers, record.num_heads)
     refresh_statistics(folder, ids)
     key = _fingerprint(folder, ids, resolved)
     cached = None if force else _cached_tables(folder, key)

@@ -3,7 +3,7 @@ borrowing one the caller holds in memory, and turning text into the tokens and f
 input."""
 
 from bertstory.models.borrowing import borrowed_model, weights_digest
-from bertstory.models.encoding import Encoded, encode, has_pair_template, model_features
+from bertstory.models.encoding import Encoded, encode, has_pair_template, has_text, model_features
 from bertstory.models.loading import (
     DEFAULT_MODEL,
     DEVICES,
@@ -18,6 +18,6 @@ from bertstory.models.loading import (
 
 __all__ = [
     "DEFAULT_MODEL", "DEVICES", "Device", "EMBEDDED_MODEL_NAME", "Encoded", "LoadedModel", "borrowed_model",
-    "embedded_model_path", "model_features", "encode", "has_pair_template", "load_model", "make_ready", "resolve_device",
-    "weights_digest",
+    "embedded_model_path", "model_features", "encode", "has_pair_template", "has_text", "load_model", "make_ready",
+    "resolve_device", "weights_digest",
 ]

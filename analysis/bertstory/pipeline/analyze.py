@@ -28,6 +28,7 @@ from bertstory import __version__
 from bertstory.corpus import CorpusInput, content_hash, load_corpus, sample
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
+from bertstory.findings.bootstrap_memory import check_bootstrap_memory
 from bertstory.findings.store import has_current_statistics, refresh_statistics, write_statistics
 from bertstory.models import (
     DEFAULT_MODEL,
@@ -36,6 +37,7 @@ from bertstory.models import (
     LoadedModel,
     encode,
     has_pair_template,
+    has_text,
     load_model,
 )
 from bertstory.pipeline.compute import input_maps
@@ -64,15 +66,18 @@ class PreparedInput:
 @dataclass(frozen=True)
 class AnalyzeSummary:
     """What one ``analyze`` invocation did: ``n_computed`` inputs analysed now (by all workers),
-    in ``seconds``; ``workers`` processes, of which this is rank 0 when ``is_main`` (the other
-    workers' summaries lack ``kept_maps`` and ``disk``); ``without_maps``: ids of the kept sample
-    that have statistics only (analysed earlier with a smaller ``--keep-maps``)."""
+    in ``seconds``; sampled inputs skipped as longer than ``--max-tokens`` or as giving only
+    special tokens (:func:`~bertstory.models.has_text`); ``workers`` processes, of which this is
+    rank 0 when ``is_main`` (the other workers' summaries lack ``kept_maps`` and ``disk``);
+    ``without_maps``: ids of the kept sample that have statistics only (analysed earlier with a
+    smaller ``--keep-maps``)."""
 
     run_dir: Path
     n_inputs: int
     n_computed: int
     n_skipped_too_long: int
     seconds: float
+    n_skipped_no_text: int = 0
     workers: int = 1
     is_main: bool = True
     kept_maps: KeptMaps | None = None
@@ -102,11 +107,13 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
         )
     selected = sample(list(corpus.inputs), settings.max_inputs, settings.seed)
     _refuse_pairs_without_template(loaded, selected, corpus.source)
-    prepared, too_long = _prepare(loaded, selected, settings.max_tokens)
+    prepared, too_long, no_text = _prepare(loaded, selected, settings.max_tokens)
     if not prepared:
-        raise BertstoryError(
-            f"no input fits --max-tokens {settings.max_tokens} ({too_long} of {len(selected)} are longer)"
-        )
+        reasons = [f"{too_long} are longer than --max-tokens {settings.max_tokens}"] if too_long else []
+        reasons += [f"{no_text} give only special tokens (no text the tokenizer keeps)"] if no_text else []
+        raise BertstoryError(f"no input can be analysed: of the {len(selected)} sampled, {' and '.join(reasons)}")
+    check_bootstrap_memory((findings or FindingsConfig()).bootstrap_samples, len(prepared), loaded.num_layers,
+                           loaded.num_heads)
     recorded = settings.recorded(settings.max_tokens)
     corpus_hash = content_hash([p.item for p in prepared])
     key = run_key({**dataclasses.asdict(recorded), "model_revision": loaded.revision, "corpus": corpus_hash})
@@ -119,7 +126,7 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
         settings=recorded,
         model=model_info(loaded),
         corpus=CorpusInfo(source=corpus.source, content_hash=corpus_hash, n_available=len(corpus.inputs),
-                          n_selected=len(selected), n_skipped_too_long=too_long),
+                          n_selected=len(selected), n_skipped_too_long=too_long, n_skipped_no_text=no_text),
         special_tokens=special_tokens(loaded),
         device=str(loaded.device),
         dtype=model_dtype(loaded),
@@ -150,7 +157,7 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
             computed = progress.computed()
     if not workers.is_main:
         return AnalyzeSummary(folder.path, len(prepared), computed, too_long, time.perf_counter() - clock,
-                              workers=workers.count, is_main=False)
+                              no_text, workers=workers.count, is_main=False)
 
     if settings.estimator == "probes" and settings.check_inputs:
         check_estimator(loaded, folder, [(p.item.id, p.encoded) for p in prepared], settings, log)
@@ -161,7 +168,7 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
     folder.write_record(record.replace(finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                        status="complete", seconds=round(seconds, 3), kept_maps=kept_maps, bytes=disk))
     write_findings(folder, findings)
-    return AnalyzeSummary(folder.path, len(prepared), computed, too_long, seconds, workers=workers.count,
+    return AnalyzeSummary(folder.path, len(prepared), computed, too_long, seconds, no_text, workers=workers.count,
                           kept_maps=kept_maps, disk=disk, without_maps=_kept_without_maps(folder, kept))
 
 
@@ -189,15 +196,20 @@ def _refuse_pairs_without_template(loaded: LoadedModel, selected: list[CorpusInp
     )
 
 
-def _prepare(loaded: LoadedModel, selected: list[CorpusInput], max_tokens: int) -> tuple[list[PreparedInput], int]:
-    prepared, too_long = [], 0
+def _prepare(loaded: LoadedModel, selected: list[CorpusInput],
+             max_tokens: int) -> tuple[list[PreparedInput], int, int]:
+    """The inputs to analyse, and how many are skipped as longer than ``max_tokens`` and as
+    giving only special tokens (their text has nothing the tokenizer keeps, e.g. control characters)."""
+    prepared, too_long, no_text = [], 0, 0
     for item in selected:
         encoded = encode(loaded, item.text, item.text_pair)
-        if len(encoded.tokens) > max_tokens:
+        if not has_text(loaded.tokenizer, encoded):
+            no_text += 1
+        elif len(encoded.tokens) > max_tokens:
             too_long += 1
         else:
             prepared.append(PreparedInput(item, encoded))
-    return prepared, too_long
+    return prepared, too_long, no_text
 
 
 def _worker_log(log: Log, workers: Workers) -> Log:

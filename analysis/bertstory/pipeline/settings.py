@@ -12,7 +12,8 @@ from pathlib import Path
 from bertstory.corpus import BUILTIN
 from bertstory.engine.tangents import ESTIMATORS, Estimator
 from bertstory.models import DEFAULT_MODEL, DEVICES, Device
-from bertstory.options import setting
+from bertstory.errors import BertstoryError
+from bertstory.options import MAX_SEED, SEED_RANGE, is_seed, setting
 from bertstory.results import RunSettings
 
 DEFAULT_MAX_TOKENS = 128
@@ -38,7 +39,8 @@ class AnalyzeSettings:
         "probes", "Frobenius norms from K random probes per token, or exactly (d tangents per token).",
         choices=ESTIMATORS, reproduce="always")
     probes: int = setting(8, "K, probes per input token (with --estimator probes).", minimum=1, reproduce="always")
-    seed: int = setting(0, "Seeds the corpus sample and the probes.", reproduce="always")
+    seed: int = setting(0, "Seeds the corpus sample and the probes.", minimum=0,
+                        maximum=MAX_SEED, reproduce="always")
     max_tokens: int | None = setting(
         None, f"Longer inputs are skipped (and counted), never truncated. Default: {DEFAULT_MAX_TOKENS}, or the "
         "model's limit if smaller.", minimum=3, reproduce="always")
@@ -54,6 +56,10 @@ class AnalyzeSettings:
     check_inputs: int = setting(2, "With probes: inputs on which the estimator is measured against exact.", minimum=0)
     quiet: bool = setting(False, "No progress bar, only errors and the final line.", short="-q")
     verbose: bool = setting(False, "One line per input.", short="-v")
+
+    def __post_init__(self) -> None:
+        if not is_seed(self.seed):
+            raise BertstoryError(f"seed must be {SEED_RANGE}, not {self.seed!r}")
 
     def recorded(self, max_tokens: int) -> RunSettings:
         """The settings ``run.json`` records (with ``max_tokens`` resolved against the model)."""

@@ -53,6 +53,8 @@ def inputs_analysed(run: RunFolder) -> str:
     inputs, unanalysed = run.analysed_inputs()
     text = (f"{len(inputs)} of {record.corpus.n_available} available "
             f"({record.corpus.n_skipped_too_long} skipped as longer than {record.settings.max_tokens} tokens")
+    if record.corpus.n_skipped_no_text:
+        text += f", {record.corpus.n_skipped_no_text} as giving only special tokens"
     if unanalysed:
         total = len(inputs) + len(unanalysed)
         text += (f"; {len(unanalysed)} of the run's {total} inputs left out: they had no maps when "

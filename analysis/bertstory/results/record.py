@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bertstory.options import SEED_RANGE, is_seed
+
 Status = Literal["running", "complete"]
 EXPLAIN_SOURCE = "bertstory.explain"
 """``corpus.source`` (and ``settings.corpus``) of a run folder written by ``Explanation.save``: one
@@ -54,13 +56,14 @@ class ModelInfo:
 class CorpusInfo:
     """Where the inputs came from: ``content_hash`` is the SHA-256 of the analysed inputs
     (:func:`bertstory.corpus.content_hash`); counts of inputs available, sampled, and skipped as
-    longer than ``max_tokens``."""
+    longer than ``max_tokens`` or as giving only special tokens (no text the tokenizer keeps)."""
 
     source: str
     content_hash: str
     n_available: int
     n_selected: int
     n_skipped_too_long: int = 0
+    n_skipped_no_text: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ class RunRecord:
         for key in ("num_layers", "num_heads"):
             if not isinstance(getattr(record.model, key), int) or getattr(record.model, key) < 1:
                 raise ValueError(f"model.{key} must be a positive integer")
+        if not is_seed(record.settings.seed):
+            raise ValueError(f"settings.seed must be {SEED_RANGE}, not {record.settings.seed!r}")
         if not isinstance(record.model.causal, bool):
             raise ValueError("model.causal must be true or false")
         for key in ("cls", "sep"):

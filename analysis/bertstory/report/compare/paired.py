@@ -11,7 +11,7 @@ fewer layers is matched to layer ⌈k · L_d / L_s⌉ of the other (the same lay
 the last with the last). Per matched pair of layers, and for the
 mean over all of each run's layers, the paired difference d(x) = js_B(x) − js_A(x) is summarised
 by its mean over inputs, the 2.5th/97.5th percentiles of that mean over seeded bootstrap resamples
-of the inputs (:func:`bertstory.findings.resampling.resample_weights`), and the fraction of inputs
+of the inputs (:func:`bertstory.findings.resampling.resampled`), and the fraction of inputs
 with d(x) > 0.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bertstory.findings.resampling import percentile_interval, resample_weights
+from bertstory.findings.resampling import percentile_interval, resampled
 from bertstory.findings.store import load_statistics
 from bertstory.findings.tables import PAIR_NAMES
 from bertstory.report.compare.runs import ComparedRun
@@ -99,7 +99,7 @@ def paired_differences(a: ComparedRun, b: ComparedRun, ids: tuple[str, ...], sam
     values_a, values_b = np.stack(columns_a, axis=1), np.stack(columns_b, axis=1)  # (N, pairs + 1)
     difference = values_b - values_a
     n = len(ids)
-    boots = np.concatenate([w @ difference / n for w in resample_weights(n, samples, seed)])
+    (boots,) = resampled(n, samples, seed, lambda weights: [weights @ difference / n])
     lo, hi = percentile_interval(boots)
     labels = [*pairs, (ALL_LAYERS, ALL_LAYERS)]
     return pd.DataFrame({

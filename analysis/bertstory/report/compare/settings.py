@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bertstory.options import setting
+from bertstory.errors import BertstoryError
+from bertstory.findings.config import MAX_BOOTSTRAP_SAMPLES
+from bertstory.options import MAX_SEED, SEED_RANGE, is_seed, setting
 
 
 @dataclass(frozen=True)
@@ -13,5 +15,12 @@ class CompareSettings:
     """The bootstrap of the input-by-input comparison (``docs/method.md#comparing-models``)."""
 
     bootstrap_samples: int = setting(
-        1000, "Bootstrap resamples of the inputs for the intervals of the input-by-input differences.", minimum=1)
-    seed: int = setting(0, "Seed of those resamples.")
+        1000, "Bootstrap resamples of the inputs for the intervals of the input-by-input differences.", minimum=1,
+        maximum=MAX_BOOTSTRAP_SAMPLES)
+    seed: int = setting(0, "Seed of those resamples.", minimum=0, maximum=MAX_SEED)
+
+    def __post_init__(self) -> None:
+        if not 1 <= int(self.bootstrap_samples) <= MAX_BOOTSTRAP_SAMPLES:
+            raise BertstoryError(f"bootstrap-samples must lie in [1, {MAX_BOOTSTRAP_SAMPLES}], got {self.bootstrap_samples}")
+        if not is_seed(self.seed):
+            raise BertstoryError(f"seed must be {SEED_RANGE}, not {self.seed!r}")
