@@ -2,11 +2,14 @@
 
 Each command lives in ``bertstory.commands.<name>``; this module only assembles them and
 turns :class:`~bertstory.errors.BertstoryError` into a one-line message and exit status 2.
+Importing it, as both ``bertstory`` and ``python -m bertstory`` do first, hides Python warnings
+unless the user asked for them (:func:`_quiet_dependencies`).
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -45,6 +48,14 @@ def cli() -> None:
     """
 
 
+def _quiet_dependencies() -> None:
+    """Hide Python warnings — the deprecation notices of torch, transformers and the other dependencies,
+    which are not the user's to act on (bertstory itself speaks through click) — unless the user asked
+    for them with ``python -W`` or ``PYTHONWARNINGS``. Runs before the commands import the dependencies."""
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
+
+
 def _register() -> None:
     from bertstory.commands.analyze import analyze
     from bertstory.commands.build_site import build_site
@@ -59,6 +70,7 @@ def _register() -> None:
     cli.add_command(compare)
 
 
+_quiet_dependencies()
 _register()
 
 

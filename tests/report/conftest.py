@@ -13,6 +13,9 @@ from bertstory.cli import cli
 
 from .synthetic import make_results
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
 CORPUS = (
     "The cat sat on the mat.\n"
     "Tokenization splits unbelievably long words, doesn't it?\n"
@@ -58,3 +61,25 @@ def built_site(tmp_path_factory, tiny_bert_dir) -> BuiltSite:
     assert result.exit_code == 0, result.output
     (run_dir,) = (root / "results").iterdir()
     return BuiltSite(project=project, run_dir=run_dir, output=result.output)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Headless Chromium driven by Selenium, every network request refused (proxy on a closed port,
+    every host name unresolvable)."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("no /usr/bin/chromium with /usr/bin/chromedriver")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium')}", "--window-size=1400,1000",
+                "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()

@@ -1,6 +1,6 @@
 """The tables behind the committed figures: six significant digits (checked against numpy's own
-decimal conversion), settled against the file already written so that float noise below the last
-digit changes no byte, while real changes are written."""
+decimal conversion), settled against the file already written so that float noise within the stated
+tolerance (another CPU's: the 6th significant digit) changes no byte, while larger changes are written."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from bertstory.report.build import build_report
-from bertstory.report.figure_tables import SIGNIFICANT_DIGITS, table_text, write_figure_tables
+from bertstory.report.figure_tables import ATOL, RTOL, SIGNIFICANT_DIGITS, table_text, write_figure_tables
 from bertstory.results import RunFolder
 
 
@@ -53,12 +53,12 @@ def test_numbers_are_written_at_six_significant_digits():
         np.testing.assert_array_equal(back[column].to_numpy(), np.array(expected), err_msg=column)
 
 
-def test_float_noise_below_the_last_digit_keeps_every_byte():
+def test_float_noise_in_the_sixth_digit_keeps_every_byte():
     rng = np.random.default_rng(1)
     frame = _table(rng)
     written = table_text(frame)
-    noisy = _noisy(frame, rng, 1e-8)  # the cross-machine noise seen in the tables: the 9th digit
-    assert table_text(noisy) != written  # rounding alone flips the last digit of some numbers
+    noisy = _noisy(frame, rng, 1e-6)  # the cross-CPU noise seen in the default run's tables: the 6th digit
+    assert table_text(noisy) != written  # rounding alone changes many numbers' last digits
     assert table_text(noisy, written) == written
 
 
@@ -66,7 +66,7 @@ def test_a_real_change_rewrites_that_number_only():
     frame = _table(np.random.default_rng(2))
     written = table_text(frame)
     changed = frame.copy()
-    changed.loc[17, "x3"] = frame.loc[17, "x3"] * (1 + 1e-4)
+    changed.loc[17, "x3"] = frame.loc[17, "x3"] * (1 + 1e-3) + np.sign(frame.loc[17, "x3"]) * ATOL
     changed.loc[18, "x4"] = np.nan if np.isfinite(frame.loc[18, "x4"]) else 0.5
     text = table_text(changed, written)
     old_lines, new_lines = written.splitlines(), text.splitlines()
@@ -77,28 +77,28 @@ def test_a_real_change_rewrites_that_number_only():
     assert np.isnan(back.loc[18, "x4"]) == np.isnan(changed.loc[18, "x4"])
 
 
-def test_kept_numbers_stay_within_one_unit_of_their_last_digit_of_the_run():
+def test_kept_numbers_stay_within_the_tolerance_of_the_run():
     rng = np.random.default_rng(3)
     frame = _table(rng, rows=500)
     fresh, text = frame, table_text(frame)
     for _ in range(30):  # values drifting a little at every regeneration cannot drag the file along
-        fresh = _noisy(fresh, rng, 3e-7)
+        fresh = _noisy(fresh, rng, 3e-5)
         text = table_text(fresh, text)
     back = _read(text)
     for column in frame.columns[frame.dtypes == np.float64]:
         kept, run = back[column].to_numpy(), fresh[column].to_numpy()
         finite = np.isfinite(run)
         assert (np.isfinite(kept) == finite).all()
-        smaller = np.minimum(np.abs(kept[finite]), np.abs(run[finite]))
-        unit = 10.0 ** (np.floor(np.log10(smaller)) - (SIGNIFICANT_DIGITS - 1))
-        assert (np.abs(kept[finite] - run[finite]) <= unit).all(), column
+        assert (np.abs(kept[finite] - run[finite]) <= ATOL + RTOL * np.abs(kept[finite])).all(), column
 
 
-def test_a_number_crossing_a_decade_is_rewritten():
-    written = table_text(pd.DataFrame({"x": [1.0, 0.5]}))
-    assert written == "x\n1.0\n0.5\n"
-    # 0.99999 is ten units of its own last digit from 1: rewritten, though within one unit of 1's
-    assert table_text(pd.DataFrame({"x": [0.99999, 0.5000004]}), written) == "x\n0.99999\n0.5\n"
+def test_the_tolerance_is_relative_plus_absolute():
+    written = table_text(pd.DataFrame({"x": [0.5, 0.0, 200.0]}))
+    inside = [0.5 * (1 + RTOL) + 0.9 * ATOL, -0.9 * ATOL, 200.0 * (1 - 0.9 * RTOL)]
+    assert table_text(pd.DataFrame({"x": inside}), written) == written
+    outside = [0.5 * (1 + RTOL) + 1.1 * ATOL, 1.1 * ATOL, 200.0 * (1 - 1.1 * RTOL)]
+    assert _read(table_text(pd.DataFrame({"x": outside}), written))["x"].tolist() == [
+        float(f"{v:.{SIGNIFICANT_DIGITS}g}") for v in outside]
 
 
 def test_numbers_written_at_another_precision_are_rewritten():
@@ -134,8 +134,8 @@ def _figures(root) -> dict[str, bytes]:
 
 def test_a_report_of_noisy_tables_leaves_figures_byte_identical(synthetic_run, tmp_path):
     """The committed situation: regenerating into a project whose figures/ came from the same run, with
-    float noise in the 9th digit of the tables (another machine), rewrites no byte of figures/, though
-    the noise flips the rounding of some numbers and would move the figures' lines in the PDFs."""
+    float noise in the 6th digit of the tables (another CPU), rewrites no byte of figures/, though the
+    noise changes the rounding of many numbers and would move the figures' lines in the PDFs."""
     run_dir = tmp_path / "run"
     shutil.copytree(synthetic_run, run_dir)
     build_report(run_dir, tmp_path / "project", build=False)
@@ -145,7 +145,7 @@ def test_a_report_of_noisy_tables_leaves_figures_byte_identical(synthetic_run, t
     rng = np.random.default_rng(6)
     flipped = []
     for name in sorted(run.tables_dir.glob("*.parquet")):
-        noisy = _noisy(run.table(name.stem), rng, 1e-8)
+        noisy = _noisy(run.table(name.stem), rng, 1e-6)
         run.write_table(name.stem, noisy)
         committed_text = committed.get(f"figures/tables/{name.stem}.csv", b"").decode()
         flipped += [name.stem] if committed_text and table_text(noisy) != committed_text else []

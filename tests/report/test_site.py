@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from bertstory.report import style
 from bertstory.report.examples import choose_examples
 from bertstory.report.naming import VIEW_TITLES, class_names, head_name
 from bertstory.results import RunFolder
@@ -276,6 +277,33 @@ def test_head_grid_in_headless_chromium(built_site, tmp_path):
     for layer in range(1, L + 1):
         for head in range(1, H + 1):
             assert f">{head_name(layer, head)}</a>" in grid
+
+
+PAPER_FIGURE = re.compile(r'<img\b[^>]*\bsrc="([^"]*figures/(fig[^"/]*)\.png)"')
+
+
+@pytest.mark.browser
+def test_every_paper_figure_shows_its_text_at_one_size(built_site, browser):
+    """Text px on the page = points × PNG_DPI / 72 × shown width / PNG width. For every paper figure on
+    every page that shows it, in a 1400-pixel window: 8 pt text within ±20% of the same size in all of
+    them, and at least 10 CSS pixels (every figure's text is 7 or 8 pt: tests/report/figures/test_paper.py)."""
+    font_px = {}
+    for page in sorted(built_site.site.rglob("*.html")):
+        if not PAPER_FIGURE.search(page.read_text(encoding="utf-8")):
+            continue
+        browser.get(page.as_uri())
+        shown = browser.execute_script(
+            "return Object.fromEntries([...document.querySelectorAll('.md-content img')]"
+            ".map(i => [i.getAttribute('src'), [i.complete, i.getBoundingClientRect().width]]))")
+        for src, stem in PAPER_FIGURE.findall(page.read_text(encoding="utf-8")):
+            complete, width = shown[src]
+            with Image.open(_local(page, src, built_site.site)) as image:
+                assert complete, f"{page.name}: {stem} did not load"
+                font_px[f"{page.relative_to(built_site.site)}: {stem}"] = 8 * style.PNG_DPI / 72 * width / image.width
+    assert {key.split(": ")[1] for key in font_px} == {p.stem for p in (built_site.project / "figures").glob("*.png")}
+    middle = sorted(font_px.values())[len(font_px) // 2]
+    assert {k: round(v, 1) for k, v in font_px.items() if not 0.8 * middle <= v <= 1.2 * middle} == {}
+    assert min(font_px.values()) >= 10
 
 
 RAW_TEX = ("\\(", "\\)", "\\[", "\\]", "$$")

@@ -22,7 +22,7 @@ from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
-from bertstory.report import context, frames, markdown, story
+from bertstory.report import context, frames, markdown, story, style
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
@@ -116,7 +116,9 @@ class PageWriter:
         self.names = class_names(self.record)
         self.env = environment()
         self.env.globals.update(MASS_CLASSES=self.names.shown, CLASS_TITLES=self.names.markdown_titles,
-                                PATTERN_TITLES=self.names.markdown_patterns, CAUSAL=self.names.causal)
+                                PATTERN_TITLES=self.names.markdown_patterns, CAUSAL=self.names.causal,
+                                FIGURE_WIDTHS={f.stem: style.shown_width(layout.figures / f"{f.stem}.png")
+                                               for f in figures})
         self.heads = run.table("heads").sort_values(["layer", "head"]).reset_index(drop=True)
         self.config = run.summary()["config"]
 

@@ -6,8 +6,8 @@ empty folder from copies of the package's own ``mkdocs.yml`` and hand-written pa
 
 Generated files, replaced on every report: ``docs/generated/`` (pages, site images,
 downloads) and the paper figures in ``figures/`` with their tables in ``figures/tables/`` (those
-rewritten in place: a table that agrees with the fresh one at its stated precision keeps its bytes,
-see :mod:`bertstory.report.figure_tables`). Everything else in the project is left as it is.
+rewritten in place: a number within the stated tolerance of the fresh one keeps its text, see
+:mod:`bertstory.report.figure_tables`). Everything else in the project is left as it is.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 Colours follow the Okabe–Ito palette (safe for the common colour-vision deficiencies);
 continuous maps use ``cividis``/``viridis``. Files carry no dates or software strings, so
 the same results give byte-identical PNG and PDF files.
+
+Figures are drawn at the width they are shown at: a page shows a figure's PNG at its size in inches
+(:func:`shown_width`, 96 CSS pixels an inch), so its text shows at the size of its points in every
+figure alike (8 pt: 10.7 CSS pixels), and a figure as wide as the page is drawn :data:`PAGE_WIDTH_IN`
+wide, which fits the site's text column.
 """
 
 from __future__ import annotations
@@ -55,7 +60,10 @@ MAP_CMAP = "viridis"
 COLUMN_WIDTH_IN = 3.4
 """One column of a two-column paper, inches."""
 PAGE_WIDTH_IN = 7.0
-"""Full text width of a two-column paper, inches."""
+"""Full text width of a two-column paper, inches: 672 CSS pixels on a page, within the text column
+of the site's pages with a table of contents (673 to 757 pixels wide from 1220-pixel windows up)."""
+CSS_PX_PER_IN = 96
+"""CSS pixels a page gives an inch of figure (the CSS inch)."""
 
 RC = {
     "font.size": 8,
@@ -74,8 +82,8 @@ RC = {
     "figure.dpi": 100,
 }
 
-PNG_DPI = 200
-"""Resolution of the site's PNG figures (sharp on high-density screens)."""
+PNG_DPI = 2 * CSS_PX_PER_IN
+"""Resolution of the site's PNG figures: two pixels a CSS pixel (sharp on high-density screens)."""
 
 _PNG_METADATA = {"Software": None}
 _PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
@@ -115,6 +123,13 @@ def save(fig: Figure, stem: Path, pdf: bool = True, dpi: int = PNG_DPI) -> list[
         paths.append(stem.with_suffix(".pdf"))
         fig.savefig(paths[1], metadata=_PDF_METADATA)
     return paths
+
+
+def shown_width(png: Path, dpi: int = PNG_DPI) -> int:
+    """The width in CSS pixels at which a page shows ``png``, drawn at ``dpi``: its width in inches
+    at :data:`CSS_PX_PER_IN` (a point of text is then 4/3 CSS pixels in every figure)."""
+    with Image.open(png) as image:
+        return round(image.width * CSS_PX_PER_IN / dpi)
 
 
 def save_canvas(canvas, out: Path, box: tuple[int, int, int, int] | None = None) -> Path:

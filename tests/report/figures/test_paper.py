@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.text import Text
 
 from bertstory.report import style
 from bertstory.report.figures.paper import FIGURES, applicable
@@ -27,6 +28,21 @@ def test_paper_figure_is_byte_identical_when_drawn_twice(synthetic_run, tmp_path
     for suffix in (".png", ".pdf"):
         first, second = (tmp_path / c / f"{stem}{suffix}" for c in ("a", "b"))
         assert first.read_bytes() == second.read_bytes(), f"{stem}{suffix} differs between runs"
+
+
+@pytest.mark.parametrize("stem", sorted(FIGURES))
+def test_every_text_of_a_paper_figure_is_at_the_figures_text_size(synthetic_run, tmp_path, stem):
+    """Pages show every figure at its size in inches (``style.shown_width``), so its points are the same
+    CSS pixels in every figure: all text lies between the tick labels' size and the axis labels' (7 and
+    8 pt), none smaller (a cell's value included) or larger."""
+    style.apply()
+    with style.seeded_jitter():
+        fig = FIGURES[stem].draw(RunFolder(synthetic_run))
+    style.save(fig, tmp_path / stem, pdf=False)  # drawing makes every tick label
+    sizes = {t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()}
+    plt.close(fig)
+    assert sizes and min(sizes) >= plt.rcParams["xtick.labelsize"] and max(sizes) <= plt.rcParams["font.size"]
+    assert style.shown_width(tmp_path / f"{stem}.png") <= style.PAGE_WIDTH_IN * style.CSS_PX_PER_IN
 
 
 def test_figures_use_the_fonts_matplotlib_ships():

@@ -39,7 +39,7 @@ def _depth_axis(ax) -> None:
 def _legend(fig: Figure, runs: Sequence[ComparedRun]) -> None:
     handles = [plt.Line2D([], [], color=run_color(r), marker="o", markersize=3, label=f"{r.letter}: {r.name}")
                for r in runs]
-    fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=6, ncols=1)
+    fig.legend(handles=handles, loc="outside lower center", frameon=False, ncols=1)
 
 
 def js_by_depth(runs: Sequence[ComparedRun], paired: pd.DataFrame | None) -> Figure:

@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from bertstory.findings.tables import PERSISTENCE_VIEWS
-from bertstory.report.compare.figures import draw_comparison_figures
+from bertstory.report import style
+from bertstory.report.compare.figures import ComparisonFigure, draw_comparison_figures
 from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.report.compare.settings import CompareSettings
@@ -84,24 +85,32 @@ def _pattern_titles(runs: Sequence[ComparedRun]) -> dict[str, str]:
     return {**named[0], "CLS": FIRST_TOKEN_PATTERN, "SEP": END_TOKEN_PATTERN}
 
 
+def _shown_widths(figures: Sequence[ComparisonFigure], folder: Path, page_stem: str) -> dict[str, int]:
+    """CSS width of each of a page's ``figures`` (:func:`~bertstory.report.style.shown_width`), by file name."""
+    return {f.file_name(page_stem): style.shown_width(folder / f.file_name(page_stem)) for f in figures}
+
+
 def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: CompareSettings) -> list[Path]:
     """Write the comparison section for ``runs`` (one run: an index that says how to compare it)
     into ``layout.generated / FOLDER``; returns the pages written."""
     folder = layout.generated / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     env = environment()
+    env.globals["FIGURE_WIDTHS"] = widths = {}
     rows = {run.position: _run_row(run) for run in runs}
     common = dict(pattern_titles=_pattern_titles(runs), persistence_views=PERSISTENCE_VIEWS, all_layers=ALL_LAYERS)
     written = []
     compared = pairs(runs, settings) if len(runs) > 1 else []
     for pair in compared:
         figures = draw_comparison_figures([pair.a, pair.b], pair.paired, folder, pair.stem)
+        widths.update(_shown_widths(figures, folder, pair.stem))
         path = folder / f"{pair.stem}.md"
         page = env.get_template("compare_pair.md.j2").render(
             pair=pair, runs=[rows[pair.a.position], rows[pair.b.position]], figures=figures, stem=pair.stem, **common)
         path.write_text(page, encoding="utf-8")
         written.append(path)
     figures = draw_comparison_figures(runs, None, folder, "index") if compared else []
+    widths.update(_shown_widths(figures, folder, "index"))
     index = folder / "index.md"
     index.write_text(env.get_template("compare_index.md.j2").render(
         runs=list(rows.values()), pairs=compared, figures=figures, stem="index", **common), encoding="utf-8")

@@ -14,7 +14,8 @@ from bertstory.report.naming import PAIR_TITLES
 HEATMAP_PAIRS = ("attention_local", "attention_global")
 """The two comparisons of figures 1 and 2: attention against each attribution view."""
 ANNOTATE_MAX_HEADS = 12
-"""Heatmap cells carry their value when a layer has at most this many heads."""
+"""Heatmap cells carry their value (two decimals, no leading zero: ``.37``), at the tick labels' size,
+when a layer has at most this many heads: cells are then wide enough for it on a page-wide figure."""
 
 
 def js_heatmaps(heads: pd.DataFrame) -> Figure:
@@ -30,7 +31,8 @@ def js_heatmaps(heads: pd.DataFrame) -> Figure:
         if H <= ANNOTATE_MAX_HEADS:
             for (row, col), value in np.ndenumerate(grids[pair]):
                 shade = "white" if value < 0.55 * vmax else "black"
-                ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=5, color=shade)
+                ax.text(col, row, f"{value:.2f}".removeprefix("0"), ha="center", va="center",
+                        fontsize=plt.rcParams["xtick.labelsize"], color=shade)
         ax.set_title(f"JS: {PAIR_TITLES[pair]}")
         ax.set_xticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.set_yticks(range(L), [str(layer) for layer in range(1, L + 1)])
@@ -52,7 +54,7 @@ def js_by_layer(heads: pd.DataFrame) -> Figure:
     long["comparison"] = long["pair"].str.removeprefix("js_").map(PAIR_TITLES)
     palette = {PAIR_TITLES[p]: style.PAIR_COLORS[p] for p in HEATMAP_PAIRS}
     order = [PAIR_TITLES[p] for p in HEATMAP_PAIRS]
-    fig, ax = plt.subplots(figsize=(style.COLUMN_WIDTH_IN, 2.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(style.PAGE_WIDTH_IN, 2.6), layout="constrained")
     sns.boxplot(
         long, x="layer", y="js", hue="comparison", hue_order=order, palette=palette, ax=ax,
         fill=False, showfliers=False, linewidth=0.9, legend=False,

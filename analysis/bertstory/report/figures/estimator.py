@@ -41,5 +41,5 @@ def estimator_error(errors: pd.DataFrame, k: int | None = None) -> Figure:
         ax.set_xticklabels([str(x) for x in ks])
         ax.set_xlabel("probes per token K")
         ax.set_ylabel(ylabel)
-    axes[0].legend(frameon=False, fontsize=6)
+    axes[0].legend(frameon=False)
     return fig

@@ -63,7 +63,7 @@ def label_grids(heads: pd.DataFrame, names: ClassNames) -> Figure:
         ax.set_xticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.set_yticks(range(L), [str(layer) for layer in range(1, L + 1)])
         ax.set_xlabel("head")
-        ax.tick_params(length=0, labelsize=6)
+        ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
     axes[0].set_ylabel("layer")
@@ -82,7 +82,7 @@ def transition_heatmap(transitions: pd.DataFrame, names: ClassNames) -> Figure:
     fig, ax = plt.subplots(figsize=(style.COLUMN_WIDTH_IN, 2.9), layout="constrained")
     sns.heatmap(
         counts, annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "heads"}, ax=ax,
-        linewidths=0.4, linecolor="white", annot_kws={"fontsize": 6}, square=True,
+        linewidths=0.4, linecolor="white", annot_kws={"fontsize": plt.rcParams["xtick.labelsize"]}, square=True,
     )
     ax.set_xlabel("label under global attribution")
     ax.set_ylabel("label under attention")

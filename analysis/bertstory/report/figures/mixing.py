@@ -30,7 +30,7 @@ def mixing(mix: pd.DataFrame, rollout: pd.DataFrame) -> Figure:
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("fraction")
     ax.set_title("(a) own-token share of contribution")
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=6)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     for ax, metric, title, ylabel in (
         (axes[1], "js", "(b) JS to token contribution", "JS divergence (bits)"),
         (axes[2], "top1", "(c) top-1 agreement", "fraction of rows"),
@@ -41,7 +41,7 @@ def mixing(mix: pd.DataFrame, rollout: pd.DataFrame) -> Figure:
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0, top=1.02 if metric == "top1" else None)
-    axes[1].legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=6)
+    axes[1].legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     for ax in axes:
         ax.set_xlabel("layer")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
