@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 
 import bertstory
 from bertstory.pipeline.split import balanced_split, input_cost
+from commands.lock_holder import held_by_another_process
 
 ANALYSIS = Path(bertstory.__file__).resolve().parents[1]
 N_INPUTS = 60
@@ -188,3 +190,18 @@ def test_build_site_under_torchrun_builds_one_report_from_the_kept_maps(tiny_ber
     assert len(kept) == 3 and len(list((run_dir / "stats").glob("*.npz"))) == 12
     explorer = {p.name for p in (project / "docs" / "generated" / "explorer" / "data").iterdir()}  # a folder per input
     assert explorer == kept and (project / "site" / "index.html").is_file()
+
+
+def test_a_job_beside_an_analyze_that_holds_the_run_is_refused_and_touches_nothing(tiny_bert_dir, single_process_run,
+                                                                                    tmp_path):
+    run_dir = tmp_path / single_process_run.name
+    shutil.copytree(single_process_run, run_dir)
+    for path in [*run_dir.glob("maps/*.npz"), *run_dir.glob("stats/*.npz")]:
+        (path.parent / f".{path.name}.inflight.tmp").write_bytes(b"half")  # the holder's writes in flight
+    before = {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    with held_by_another_process(run_dir):
+        process = torchrun(settings(tiny_bert_dir, tmp_path))
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert f"Error: another bertstory analyze is writing the run {run_dir} " in stderr
+    assert {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bertstory.cli import cli
 from bertstory.errors import BertstoryError
+from bertstory.report import project
 from bertstory.report.build import build_report
 from bertstory.report.examples import choose_examples, load_examples
 from bertstory.report.figures.paper import FIGURES
@@ -23,8 +24,7 @@ from .synthetic import make_results
 
 def test_exact_run_has_no_estimator_figure_and_stale_files_go(tmp_path):
     exact = make_results(tmp_path / "runs", estimator="exact", seed=2)
-    layout_root = tmp_path / "project"
-    (layout_root / "figures").mkdir(parents=True)
+    layout_root = project.prepare(tmp_path / "project").root  # a report project, whose figures/ are bertstory's
     stale_figure = layout_root / "figures" / "fig8_estimator_error.png"
     stale_figure.write_bytes(b"old")
     report = build_report(exact, layout_root, build=False)

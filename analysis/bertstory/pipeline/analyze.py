@@ -18,6 +18,7 @@ import dataclasses
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,8 +49,8 @@ from bertstory.pipeline.settings import DEFAULT_MAX_TOKENS, AnalyzeSettings
 from bertstory.pipeline.split import balanced_split, input_cost
 from bertstory.pipeline.workers import Workers, worker_device, worker_group
 from bertstory.results import (
-    CorpusInfo, DiskUse, KeptMaps, RunFolder, RunRecord, WorkerSplit, ensure_writable, normalise_map, run_key,
-    sample_inputs, slug,
+    CorpusInfo, DiskUse, KeptMaps, RunFolder, RunRecord, WorkerSplit, analyze_lock, ensure_writable, normalise_map,
+    run_key, sample_inputs, slug,
 )
 
 Log = Callable[[str], None]
@@ -94,7 +95,19 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
     analyses its share of the inputs (:func:`~bertstory.pipeline.split.balanced_split`), and after
     the barrier rank 0 alone checks the estimator, ends the run and writes the findings; the
     other workers return a summary with ``is_main`` false.
+
+    One ``analyze`` at a time writes a run: rank 0 (the only process without ``torchrun``) holds
+    the run folder's lock (:func:`~bertstory.results.analyze_lock`) until it returns, and refuses
+    the run when another process holds it; the other workers touch the folder only once rank 0
+    holds it.
     """
+    with ExitStack() as held:
+        return _run_analyze(settings, findings, log, held)
+
+
+def _run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None, log: Log,
+                 held: ExitStack) -> AnalyzeSummary:
+    """:func:`run_analyze`, which takes the run's lock into ``held`` as soon as it knows the run."""
     ensure_writable(settings.out)
     workers = Workers.from_environment()
     corpus = load_corpus(settings.corpus, settings.text_column, settings.pair_column)
@@ -119,6 +132,8 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
     key = run_key({**dataclasses.asdict(recorded), "model_revision": loaded.revision, "corpus": corpus_hash})
     run_dir = settings.out / f"{slug(EMBEDDED_MODEL_NAME if settings.model == DEFAULT_MODEL else settings.model)}-{key}"
     ensure_writable(run_dir)
+    if workers.is_main:
+        held.enter_context(analyze_lock(run_dir, log))
     shares = balanced_split([input_cost(len(p.encoded.tokens)) for p in prepared], workers.count)
     record = RunRecord(
         bertstory_version=__version__,
@@ -141,6 +156,7 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
     kept = set(kept_map_ids(prepared, settings.keep_maps, settings.seed))
 
     with worker_group(workers, loaded.device) as group:
+        group.barrier()  # rank 0 holds the run's lock: no worker touches the folder before
         if workers.is_main:
             folder.write_record(record)
             folder.write_inputs(

@@ -19,6 +19,7 @@ from bertstory.report.figure_tables import FigureTables, write_figure_tables
 from bertstory.report.figures.page_figures import draw_page_figures
 from bertstory.report.figures.paper import FIGURES, PaperFigure, applicable, draw_paper_figures
 from bertstory.report.pages import PageWriter
+from bertstory.report.site_folder import check_site_folder
 from bertstory.report.static_site import build_static_site
 from bertstory.results import RunFolder, atomic_write_json
 
@@ -91,15 +92,25 @@ def _link(layout: project.Layout, path: Path) -> str:
     return path.relative_to(layout.generated).as_posix()
 
 
+def check_report_folders(project_dir: Path, site_dir: Path | None, keep: Sequence[tuple[str, Path]]) -> Path:
+    """Refuse, before any work, a project bertstory may not write (:func:`bertstory.report.project.check`)
+    and a site folder it may not empty (:func:`~bertstory.report.site_folder.check_site_folder`), which
+    may neither be nor contain the project or a folder of ``keep`` (what it is, where); returns the site
+    folder: ``site_dir``, by default ``project_dir/site``, resolved."""
+    layout = project.check(project_dir)
+    return check_site_folder(site_dir or layout.default_site, [("the report project", layout.root), *keep])
+
+
 def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | None = None,
                  build: bool = True, compare: Sequence[ComparedRun] = (),
                  compare_settings: CompareSettings = CompareSettings()) -> Report:
     """Figures, pages and (when ``build``) the site of the run in ``run_dir``.
 
     ``project_dir`` becomes (or already is) a report project, see :mod:`bertstory.report.project`;
-    the site goes to ``site_dir`` (default ``project_dir/site``). ``compare``: the runs of the
-    comparison section, this run first (:func:`bertstory.report.compare.build.compare_runs`); without
-    them the section's index says how to compare this run with others.
+    the site goes to ``site_dir`` (default ``project_dir/site``), which may neither be nor contain the
+    project or a run read (:func:`check_report_folders`, before anything is written). ``compare``: the
+    runs of the comparison section, this run first (:func:`bertstory.report.compare.build.compare_runs`);
+    without them the section's index says how to compare this run with others.
     """
     steps: dict[str, float] = {}
     start = time.perf_counter()
@@ -113,6 +124,8 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     run = run_dir if isinstance(run_dir, RunFolder) else RunFolder.open(run_dir)
     run.require_tables(TABLE_NAMES)
     run.analysed_inputs()  # a run whose tables cover no listed input is refused before drawing
+    runs = [("the run", r.run.path) for r in compare] or [("the run", run.path)]
+    site = check_report_folders(project_dir, site_dir, runs) if build else None
     layout = project.prepare(project_dir)
     lap("load")
     figures = write_paper_figures(run, layout)
@@ -130,6 +143,6 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     lap("comparison")
     index = None
     if build:
-        index = build_static_site(layout.mkdocs_yml, Path(site_dir) if site_dir else layout.default_site)
+        index = build_static_site(layout.mkdocs_yml, site)
         lap("site")
     return Report(layout=layout, index=index, figures=figures, pages=len(pages), steps=steps)

@@ -7,7 +7,8 @@ empty folder from copies of the package's own ``mkdocs.yml`` and hand-written pa
 Generated files, replaced on every report: ``docs/generated/`` (pages, site images,
 downloads) and the paper figures in ``figures/`` with their tables in ``figures/tables/`` (those
 rewritten in place: a number within the stated tolerance of the fresh one keeps its text, see
-:mod:`bertstory.report.figure_tables`). Everything else in the project is left as it is.
+:mod:`bertstory.report.figure_tables`). Everything else in the project is left as it is. A
+folder becomes a project only when those two folders are missing or empty (:func:`check`).
 """
 
 from __future__ import annotations
@@ -113,11 +114,12 @@ def _asset(name: str):
     return resources.files("bertstory.report").joinpath("assets", name)
 
 
-def prepare(root: Path) -> Layout:
-    """Make ``root`` a report project and empty ``docs/generated/`` (``figures/`` is rewritten by the report).
+def check(root: Path) -> Layout:
+    """The layout of ``root``, once checked (without writing anything) that bertstory may make it a report project.
 
-    Creates ``mkdocs.yml`` and the hand-written pages when missing; refuses a folder
-    whose ``mkdocs.yml`` bertstory did not write (no :data:`MARKER`).
+    Refuses a folder whose ``mkdocs.yml`` bertstory did not write (no :data:`MARKER`), and a
+    folder without ``mkdocs.yml`` whose ``docs/generated/`` or ``figures/`` already holds anything:
+    the report replaces both, and in a folder that is not yet a report project they are not bertstory's.
     """
     layout = Layout(Path(root).resolve())
     if layout.mkdocs_yml.exists():
@@ -127,7 +129,23 @@ def prepare(root: Path) -> Layout:
                 f"{layout.mkdocs_yml} was not written by bertstory (its first line is not '{MARKER}'); "
                 "choose another --project folder"
             )
-    else:
+        return layout
+    for folder in (layout.generated, layout.figures):
+        if folder.is_dir() and any(folder.iterdir()):
+            raise BertstoryError(
+                f"{folder} holds files, and {layout.root} is no report project (no mkdocs.yml), so they are not "
+                "bertstory's to replace; choose another --project folder"
+            )
+    return layout
+
+
+def prepare(root: Path) -> Layout:
+    """Make ``root`` a report project and empty ``docs/generated/`` (``figures/`` is rewritten by the report).
+
+    Creates ``mkdocs.yml`` and the hand-written pages when missing; refuses what :func:`check` refuses.
+    """
+    layout = check(root)
+    if not layout.mkdocs_yml.exists():
         layout.root.mkdir(parents=True, exist_ok=True)
         layout.mkdocs_yml.write_text(_asset("mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
     add_missing_nav_pages(layout.mkdocs_yml)

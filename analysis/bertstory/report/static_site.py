@@ -10,6 +10,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from bertstory.errors import BertstoryError
+from bertstory.report.site_folder import mark_site_folder
 
 
 class _Collect(logging.Handler):
@@ -24,8 +25,11 @@ class _Collect(logging.Handler):
 def build_static_site(mkdocs_yml: Path, site_dir: Path) -> Path:
     """Run ``mkdocs build --strict`` on ``mkdocs_yml`` into ``site_dir``; returns ``site_dir/index.html``.
 
-    A relative ``site_dir`` is taken from the current directory (MkDocs would take it from the
-    folder of ``mkdocs.yml``), so the path returned is where the site is.
+    MkDocs first empties ``site_dir``: check it with
+    :func:`~bertstory.report.site_folder.check_site_folder` before any work. The folder gets
+    bertstory's marker first, so that a later build recognises it even if this one fails. A relative
+    ``site_dir`` is taken from the current directory (MkDocs would take it from the folder of
+    ``mkdocs.yml``), so the path returned is where the site is.
 
     Raises :class:`BertstoryError` listing MkDocs' warnings (broken links, missing pages), or
     saying why ``site_dir`` cannot be written.
@@ -36,6 +40,7 @@ def build_static_site(mkdocs_yml: Path, site_dir: Path) -> Path:
     logger.addHandler(collect)
     propagate, logger.propagate = logger.propagate, False
     try:
+        mark_site_folder(site_dir)
         config = load_config(config_file=str(mkdocs_yml), site_dir=str(site_dir), strict=True)
         build(config)
     except MkDocsException as error:

@@ -9,6 +9,7 @@ statistics, tables, findings summary); :class:`RunRecord` is ``run.json``, typed
 from bertstory.results.files import atomic_write_bytes, atomic_write_json, ensure_writable
 from bertstory.results.folder import RunFolder, map_shapes, normalise_map
 from bertstory.results.keys import run_key, slug
+from bertstory.results.lock import analyze_lock
 from bertstory.results.map_sample import sample_inputs
 from bertstory.results.record import (
     EXPLAIN_SOURCE, CorpusInfo, DiskUse, KeptMaps, ModelInfo, RunRecord, RunSettings, SpecialTokens, WorkerSplit,
@@ -16,6 +17,6 @@ from bertstory.results.record import (
 
 __all__ = [
     "EXPLAIN_SOURCE", "CorpusInfo", "DiskUse", "KeptMaps", "ModelInfo", "RunFolder", "RunRecord", "RunSettings", "SpecialTokens",
-    "WorkerSplit", "atomic_write_bytes", "atomic_write_json", "ensure_writable", "map_shapes", "normalise_map",
+    "WorkerSplit", "analyze_lock", "atomic_write_bytes", "atomic_write_json", "ensure_writable", "map_shapes", "normalise_map",
     "run_key", "sample_inputs", "slug",
 ]

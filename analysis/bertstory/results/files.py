@@ -3,7 +3,8 @@
 Every file is written atomically (temporary file in the same folder, then rename), so an
 interrupted run leaves either the old file or the new one, never half of one; a process killed
 mid-write (SIGKILL) leaves its temporary file behind, named ``.<name>.<random>.tmp``
-(:func:`unfinished_write_target` recognises it).
+(:func:`unfinished_write_target` recognises it). The files get the mode of any new file under the
+process's umask (0644 under umask 022), so results can be shared like the site built from them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import tempfile
 import zipfile
 from pathlib import Path
@@ -35,15 +37,27 @@ def ensure_writable(folder: Path) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    Any failure of the write (a full disk, a folder that turned read-only) is raised as an
+    :class:`OSError` that names ``path``, which the CLI prints in its one-line message.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
+    # O_EXCL on a random name, as tempfile.mkstemp does, but with mode 0666 less the umask, as open()
+    # creates files (mkstemp makes them 0600 whatever the umask)
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}{_TEMPORARY_SUFFIX}"
+    created = False
     try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        created = True
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if created:
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OSError(error.errno, error.strerror, str(path)) from error
         raise
 
 
