@@ -10,7 +10,7 @@ from bertstory.cli import cli
 def test_tables_path_taken_by_a_file(tiny_bert_dir, small_corpus, tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus", str(small_corpus),
-                               "--out", str(tmp_path), "--check-inputs", "0"]).exit_code == 0
+                               "--out", str(tmp_path), "--check-budget", "0"]).exit_code == 0
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     shutil.rmtree(run_dir / "tables")
     (run_dir / "tables").write_text("in the way")

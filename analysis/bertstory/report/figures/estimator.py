@@ -1,4 +1,4 @@
-"""Figure 8: error of the probe estimator against ``exact`` on a few inputs, by K."""
+"""Figure 8: error of the probe estimator against ``exact`` on map rows drawn from the run, by K."""
 
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ VIEW_TITLES = {"local": "local attribution", "global": "global attribution", "co
 
 
 def estimator_error(errors: pd.DataFrame, k: int | None = None) -> Figure:
-    """Figure 8: per map, (a) mean total variation per row ([0, 1]) and (b) largest absolute
-    entry error of the probe estimate against ``exact``, against the number of probes K
-    (log–log; line: mean over inputs, points: inputs). A dashed line marks the run's ``k``."""
+    """Figure 8: per map, (a) total variation of a row ([0, 1]) and (b) largest absolute entry
+    error of a row of the probe estimate against ``exact``, against the number of probes K (log–log;
+    line: mean over the measured rows, points: rows). A dashed line marks the run's ``k``."""
     views = [v for v in VIEW_ORDER if v in set(errors["view"])] + sorted(set(errors["view"]) - set(VIEW_ORDER))
     ks = sorted(int(x) for x in errors["probes"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN * 0.8, 2.4), layout="constrained")
-    for ax, column, ylabel in ((axes[0], "mean_tv", "mean total variation per row"),
+    for ax, column, ylabel in ((axes[0], "tv", "total variation of a row"),
                                (axes[1], "max_abs_error", "largest |error| of an entry")):
         for view in views:
             part = errors[errors["view"] == view]
             color = VIEW_COLORS.get(view, "black")
-            ax.scatter(part["probes"], part[column].where(part[column] > 0), s=8, color=color, alpha=0.5, linewidths=0)
+            ax.scatter(part["probes"], part[column].where(part[column] > 0), s=6, color=color, alpha=0.3, linewidths=0)
             mean = part.groupby("probes")[column].mean()
             ax.plot(mean.index, mean.where(mean > 0), marker=VIEW_MARKERS.get(view, "o"), markersize=3, color=color, label=VIEW_TITLES.get(view, view))
         if k is not None:
