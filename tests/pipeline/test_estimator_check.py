@@ -10,7 +10,7 @@ from bertstory.engine.rows import MapRow
 from bertstory.models import encode, load_model
 from bertstory.pipeline.compute import input_maps, input_row_norms
 from bertstory.pipeline.estimator_check import (
-    CHECK_VIEWS, MAX_CHECK_ROWS, ModelShape, mean_row_flops, plan_check, probe_counts, rows_per_view, run_flops,
+    CHECK_VIEWS, MAX_CHECK_ROWS, CheckPlan, ModelShape, mean_row_flops, plan_check, probe_counts, rows_per_view, run_flops,
 )
 
 MINILM = ModelShape(num_layers=6, num_heads=12, hidden_size=384, feed_forward_width=1536)
@@ -79,3 +79,13 @@ def test_row_estimates_are_the_run_maps_rows(tiny_bert_dir):
     exact = input_maps(loaded, encoded, estimator="exact", probes=8, seed=3, input_id="00007").as_arrays()
     expected = np.stack([exact["global"][1, 2, 3], exact["local"][1, 0, 0], exact["contribution"][0, 5]])
     np.testing.assert_allclose(frobenius_shares(norms.exact).numpy(), expected, rtol=0, atol=1e-5)
+
+
+def test_the_line_before_the_check_by_hand():
+    rows = [("00001", MapRow("local", 0, 1, 2)), ("00001", MapRow("global", 1, 0, 0)),
+            ("00004", MapRow("local", 1, 2, 3)), ("00004", MapRow("contribution", 0, None, 1))]
+    plan = CheckPlan(rows=rows, flops=30, run_flops=120)
+    assert plan.describe(8, 4.0) == ("estimator check: K = 8 against exact on 2 local, 1 global, 1 contribution map rows "
+                                     "of 2 inputs (reverse mode); about 2 min, 25% of the run's compute")
+    # without maps computed now (a resumed run) there is no rate to predict the time from
+    assert plan.describe(8, None).endswith("(reverse mode); 25% of the run's compute")

@@ -193,9 +193,12 @@ def check_estimator(loaded: LoadedModel, folder: RunFolder, inputs: list[tuple[s
         return folder.table(ESTIMATOR_TABLE)
     if not settings.quiet:
         log(plan.describe(settings.probes, timed.seconds_per_flop(shape, settings.probes) if timed else None))
+    rows_of_input: dict[str, list[MapRow]] = {}
+    for input_id, row in plan.rows:
+        rows_of_input.setdefault(input_id, []).append(row)
     records = []
     for input_id, encoded in inputs:
-        rows = [row for row_input, row in plan.rows if row_input == input_id]
+        rows = rows_of_input.get(input_id)
         if not rows:
             continue
         norms = input_row_norms(loaded, encoded, rows, probes=counts, seed=settings.seed, input_id=input_id)
