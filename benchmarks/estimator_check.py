@@ -13,6 +13,16 @@ replaced (issue 17, item 13): the exact maps of the two shortest inputs of at le
 their probe maps at K = 1…2K, and prints the mean total variation per map at the run's K of both.
 ``--model mpnet`` is all-mpnet-base-v2 when its PyPI parts are installed (``tests/real_models.py``;
 skipped otherwise). Writes ``estimator_check.csv`` into ``--out`` when given.
+
+Measured on 2 shared CPU cores (load average about 1, 2 torch threads), seconds:
+
+    model, inputs               run    check (predicted)   check / run   old check / run
+    embedded MiniLM, 40         47.9   11.7 (12.7)          0.24          1.20 (57.5 s)
+    all-mpnet-base-v2, 8        89.5   29.9 (45.3)          0.33          about 16 (FLOP count; not run)
+
+The old check's mean total variation at K = 8 on the embedded model (local, global, contribution:
+0.032, 0.037, 0.019 over the whole maps of two inputs) agrees with the new one's (0.035, 0.043,
+0.019 over 89, 27 and 7 rows of 38 inputs).
 """
 
 from __future__ import annotations
