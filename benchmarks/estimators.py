@@ -51,7 +51,7 @@ from bertstory.engine.allocator import keep_freed_memory
 from bertstory.engine.flops import estimator_flops
 from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
 from bertstory.models import embedded_model_path
-from bertstory.pipeline.estimator_check import map_errors
+from bertstory.pipeline.estimator_check import row_errors
 
 DEFAULT_TEXT = "The old man walked slowly to the market, where he bought bread, cheese and fresh apples."
 """21 tokens with the embedded model's tokenizer (the input of issue 10's measurements)."""
@@ -173,7 +173,7 @@ def cpu_story(model, features, probe_counts, repeats, loop_samples, jacrev_rows,
     rows.append(Row("exact", seconds, flops(d), f"best of {repeats}"))
     for k in probe_counts:
         estimate, seconds = _best_seconds(lambda: _maps(model, features, "probes", k), repeats, device)
-        errors = {view: map_errors(estimate[view], exact[view])[0] for view in ERROR_VIEWS}
+        errors = {view: float(row_errors(estimate[view], exact[view])[0].mean()) for view in ERROR_VIEWS}
         rows.append(Row(f"probes K={k}", seconds, flops(min(k, d)), f"best of {repeats}", errors))
     return rows
 

@@ -15,7 +15,7 @@ def test_embedded_model_analyses_offline(tmp_path):
     corpus = tmp_path / "two.txt"
     corpus.write_text("Hello, world.\nIt rained.\tWe stayed in.\n")
     result = CliRunner().invoke(
-        cli, ["analyze", "--quiet", "--corpus", str(corpus), "--out", str(tmp_path / "r"), "--check-inputs", "0"],
+        cli, ["analyze", "--quiet", "--corpus", str(corpus), "--out", str(tmp_path / "r"), "--check-budget", "0"],
         env={"HF_HUB_OFFLINE": "1"},
     )
     assert result.exit_code == 0, result.output

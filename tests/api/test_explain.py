@@ -26,7 +26,7 @@ def cli_maps(model_dir, tmp_path, *options):
     corpus = tmp_path / "one.txt"
     corpus.write_text("\t".join(PAIR) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["analyze", "--quiet", "--model", str(model_dir), "--corpus", str(corpus),
-                                      "--out", str(tmp_path / "r"), "--check-inputs", "0", *options])
+                                      "--out", str(tmp_path / "r"), "--check-budget", "0", *options])
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "r").iterdir()
     with np.load(run_dir / "maps" / "00000.npz") as archive:

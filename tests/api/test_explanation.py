@@ -103,7 +103,7 @@ def test_save_then_load_run_gives_the_same_maps_and_findings_reads_it(explanatio
 
 def test_load_run_reads_a_run_of_analyze(tiny_bert_dir, small_corpus, tmp_path):
     result = CliRunner().invoke(cli, ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus", str(small_corpus),
-                                      "--out", str(tmp_path / "r"), "--check-inputs", "1"])
+                                      "--out", str(tmp_path / "r"), "--check-budget", "0.1"])
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "r").iterdir()
     run = bertstory.load_run(run_dir)

@@ -1,6 +1,7 @@
 """``bertstory analyze`` end to end on tiny models: the results directory, resumption."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def test_writes_complete_results_directory(tiny_model_dirs, small_corpus, single
 def test_settings_key_the_run_folder(tiny_bert_dir, small_corpus, tmp_path):
     out = tmp_path / "r"
     for extra in ([], ["--probes", "4"], ["--seed", "1"], ["--max-tokens", "20"], ["--estimator", "exact"]):
-        assert analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", out, "--check-inputs", 0, *extra).exit_code == 0
+        assert analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", out, "--check-budget", 0, *extra).exit_code == 0
     assert len([p for p in out.iterdir() if p.is_dir()]) == 5
 
 
@@ -73,7 +74,7 @@ def test_inputs_of_special_tokens_only_are_skipped_and_counted(tiny_bert_dir, sm
     """Control characters alone give BERT ``[CLS] [SEP]``: nothing of the text to analyse."""
     corpus = tmp_path / "with-control.txt"
     corpus.write_text(small_corpus.read_text(encoding="utf-8") + "\x01\x02\n\x7f\x7f\n", encoding="utf-8")
-    result = analyze("--model", tiny_bert_dir, "--corpus", corpus, "--out", tmp_path / "o", "--check-inputs", 0,
+    result = analyze("--model", tiny_bert_dir, "--corpus", corpus, "--out", tmp_path / "o", "--check-budget", 0,
                      "--max-inputs", 0)
     assert result.exit_code == 0, result.output
     run_dir = only_run(tmp_path / "o")
@@ -121,14 +122,30 @@ def test_rerun_computes_nothing(tiny_bert_dir, small_corpus, tmp_path):
     assert again.exit_code == 0 and "(0 computed now)" in again.output
 
 
-def test_estimator_check_follows_check_inputs(tiny_bert_dir, small_corpus, tmp_path):
-    args = ("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path)
-    assert analyze(*args, "--check-inputs", 1).exit_code == 0
-    table = pd.read_csv(only_run(tmp_path) / "tables" / "estimator_error.csv")
-    assert table.input_id.nunique() == 1
-    assert analyze(*args, "--check-inputs", 2).exit_code == 0
-    table = pd.read_csv(only_run(tmp_path) / "tables" / "estimator_error.csv")
-    assert table.input_id.nunique() == 2
+def test_estimator_check_says_what_it_measures_and_how_long_it_takes(tiny_bert_dir, small_corpus, tmp_path):
+    args = ["analyze", "--model", str(tiny_bert_dir), "--corpus", str(small_corpus), "--out", str(tmp_path)]
+    output = CliRunner().invoke(cli, args).output
+    said = re.search(r"estimator check: K = 8 against exact on (\d+) local, (\d+) global, (\d+) contribution map rows "
+                     r"of (\d+) inputs \(reverse mode\); about \d+ s, (\d+)% of the run's compute", output)
+    assert said, output
+    table = pd.read_csv(only_run(tmp_path) / "tables" / "estimator_error.csv", dtype={"input_id": str})
+    at_k = table[table.probes == 8]
+    assert [int(said[i]) for i in (1, 2, 3)] == [int((at_k.view == view).sum()) for view in ("local", "global", "contribution")]
+    assert int(said[4]) == at_k.input_id.nunique() and 0 < int(said[5]) <= 100
+    assert sorted(set(table.probes)) == [1, 2, 4, 8, 16] and len(table) == 5 * len(at_k)
+    assert table.tv.between(0, 1).all() and (table[table.probes == 16].tv < 1e-5).all()  # K = d is exact
+    assert "estimator check" not in CliRunner().invoke(cli, args).output  # measured once: a rerun reuses the table
+
+
+def test_estimator_check_follows_check_budget(tiny_bert_dir, small_corpus, tmp_path):
+    rows = {}
+    for budget in (0.05, 0.5):
+        out = tmp_path / str(budget)
+        assert analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", out, "--check-budget", budget).exit_code == 0
+        rows[budget] = len(pd.read_csv(only_run(out) / "tables" / "estimator_error.csv"))
+    assert 0 < rows[0.05] < rows[0.5]
+    assert analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path / "0", "--check-budget", 0).exit_code == 0
+    assert not (only_run(tmp_path / "0") / "tables" / "estimator_error.csv").exists()
 
 
 def test_statistics_written_by_analyze_equal_statistics_recomputed_from_the_maps(tiny_bert_dir, small_corpus, tmp_path):
@@ -149,7 +166,7 @@ def test_statistics_written_by_analyze_equal_statistics_recomputed_from_the_maps
 def test_a_resumed_run_computes_missing_statistics_from_its_maps(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
     import bertstory.pipeline.analyze as pipeline
 
-    args = ("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--check-inputs", 0)
+    args = ("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--check-budget", 0)
     assert analyze(*args).exit_code == 0
     run_dir = only_run(tmp_path)
     written = {p.name: p.read_bytes() for p in (run_dir / "stats").iterdir()}
@@ -169,7 +186,7 @@ def test_a_resumed_run_computes_missing_statistics_from_its_maps(tiny_bert_dir, 
 
 
 def test_findings_thresholds_reach_the_tables_written_by_analyze(tiny_bert_dir, small_corpus, tmp_path):
-    result = analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--check-inputs", 0,
+    result = analyze("--model", tiny_bert_dir, "--corpus", small_corpus, "--out", tmp_path, "--check-budget", 0,
                      "--threshold-broad", 0, "--threshold-token", 1, "--threshold-positional", 1,
                      "--persist-enrichment", 5, "--bootstrap-samples", 7)
     assert result.exit_code == 0, result.output

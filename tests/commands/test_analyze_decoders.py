@@ -107,7 +107,7 @@ def test_a_pair_is_refused_in_one_line_before_any_compute(tiny_model_dirs, small
 def test_a_tokenizer_that_joins_pairs_takes_them(tiny_model_dirs, small_corpus, tmp_path):
     # the Llama tokenizer puts its BOS between the two texts: a pair template
     result = analyze("--model", tiny_model_dirs["llama"], "--corpus", small_corpus, "--out", tmp_path / "r",
-                     "--check-inputs", 0)
+                     "--check-budget", 0)
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "r").iterdir()
     inputs = pd.read_json(run_dir / "inputs.jsonl", lines=True, dtype={"id": str})

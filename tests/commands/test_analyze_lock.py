@@ -13,7 +13,7 @@ def _stamps(run_dir):
 
 def test_a_second_analyze_of_a_held_run_is_refused_until_its_holder_dies(tiny_bert_dir, small_corpus, tmp_path):
     args = ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus", str(small_corpus),
-            "--out", str(tmp_path), "--check-inputs", "0"]
+            "--out", str(tmp_path), "--check-budget", "0"]
     runner = CliRunner()
     assert runner.invoke(cli, args).exit_code == 0
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]

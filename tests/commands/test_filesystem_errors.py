@@ -19,7 +19,7 @@ def only_run(out):
 def test_tables_path_taken_by_a_file(tiny_bert_dir, small_corpus, tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus", str(small_corpus),
-                               "--out", str(tmp_path), "--check-inputs", "0"]).exit_code == 0
+                               "--out", str(tmp_path), "--check-budget", "0"]).exit_code == 0
     run_dir = only_run(tmp_path)
     shutil.rmtree(run_dir / "tables")
     (run_dir / "tables").write_text("in the way")
@@ -51,7 +51,7 @@ class _FullDiskOs:
 def test_a_full_disk_names_the_file(tiny_bert_dir, small_corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(files, "os", _FullDiskOs())
     result = CliRunner().invoke(cli, ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus",
-                                      str(small_corpus), "--out", str(tmp_path / "out"), "--check-inputs", "0"])
+                                      str(small_corpus), "--out", str(tmp_path / "out"), "--check-budget", "0"])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     run_dir = only_run(tmp_path / "out")
@@ -63,7 +63,7 @@ def test_run_files_honour_the_umask(tiny_bert_dir, small_corpus, tmp_path):
     previous = os.umask(0o022)
     try:
         result = CliRunner().invoke(cli, ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus",
-                                          str(small_corpus), "--out", str(tmp_path), "--check-inputs", "0"])
+                                          str(small_corpus), "--out", str(tmp_path), "--check-budget", "0"])
     finally:
         os.umask(previous)
     assert result.exit_code == 0, result.output

@@ -105,7 +105,7 @@ def test_a_smaller_keep_maps_deletes_maps_beyond_the_sample_without_computing(ti
     lost = next(i for i in inputs["id"] if i not in kept)
     (run_dir / "stats" / f"{lost}.npz").unlink()  # a statistics file lost: written from the map before it goes
     monkeypatch.setattr(pipeline, "input_maps", no_maps_computed)
-    output = analyze(tiny_bert_dir, out, "--keep-maps", 3, "--check-inputs", 0)
+    output = analyze(tiny_bert_dir, out, "--keep-maps", 3, "--check-budget", 0)
     assert "(0 computed now)" in output
     assert npz_names(run_dir / "maps") == kept
     assert npz_names(run_dir / "stats") == set(inputs["id"])
@@ -115,11 +115,11 @@ def test_a_smaller_keep_maps_deletes_maps_beyond_the_sample_without_computing(ti
 
 
 def test_a_larger_keep_maps_says_how_to_get_the_missing_maps(tiny_bert_dir, tmp_path, monkeypatch):
-    analyze(tiny_bert_dir, tmp_path, "--keep-maps", 2, "--check-inputs", 0)
+    analyze(tiny_bert_dir, tmp_path, "--keep-maps", 2, "--check-budget", 0)
     run_dir = only_run(tmp_path)
     inputs = RunFolder(run_dir).inputs
     monkeypatch.setattr(pipeline, "input_maps", no_maps_computed)
-    output = analyze(tiny_bert_dir, tmp_path, "--keep-maps", 5, "--check-inputs", 0)
+    output = analyze(tiny_bert_dir, tmp_path, "--keep-maps", 5, "--check-budget", 0)
     assert "(0 computed now)" in output
     missing = sorted(set(sample_inputs(inputs, 5, seed=0)) - set(sample_inputs(inputs, 2, seed=0)))
     assert npz_names(run_dir / "maps") == set(sample_inputs(inputs, 2, seed=0))
@@ -131,13 +131,13 @@ def test_a_larger_keep_maps_says_how_to_get_the_missing_maps(tiny_bert_dir, tmp_
     for input_id in missing:  # as the note says
         (run_dir / "stats" / f"{input_id}.npz").unlink()
     monkeypatch.undo()
-    output = analyze(tiny_bert_dir, tmp_path, "--keep-maps", 5, "--check-inputs", 0)
+    output = analyze(tiny_bert_dir, tmp_path, "--keep-maps", 5, "--check-budget", 0)
     assert "(3 computed now)" in output and "Note:" not in output
     assert npz_names(run_dir / "maps") == set(sample_inputs(inputs, 5, seed=0))
 
 
 def test_the_report_draws_examples_and_explorer_inputs_from_the_kept_maps(tiny_bert_dir, tmp_path):
-    analyze(tiny_bert_dir, tmp_path, "--keep-maps", 3, "--check-inputs", 0)
+    analyze(tiny_bert_dir, tmp_path, "--keep-maps", 3, "--check-budget", 0)
     run = RunFolder(only_run(tmp_path))
     kept = set(sample_inputs(run.inputs, 3, seed=0))
     assert {example.input_id for example in load_examples(run)} <= kept

@@ -27,7 +27,7 @@ def test_help_states_the_range(command):
 def test_analyze_refuses_a_seed_out_of_range_before_computing(seed, tiny_bert_dir, small_corpus, tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["analyze", "--quiet", "--model", str(tiny_bert_dir), "--corpus", str(small_corpus),
-                                      "--out", str(out), "--check-inputs", "0", "--seed", str(seed)])
+                                      "--out", str(out), "--check-budget", "0", "--seed", str(seed)])
     assert result.exit_code == 2, result.output
     assert f"{seed} is not in the range {RANGE}" in result.output and "Traceback" not in result.output
     assert not out.exists()

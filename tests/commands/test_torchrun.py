@@ -181,7 +181,7 @@ def test_build_site_under_torchrun_builds_one_report_from_the_kept_maps(tiny_ber
     project = tmp_path / "project"
     project.mkdir()
     stdout = finish(torchrun(["--model", str(tiny_bert_dir), "--max-inputs", "12", "--keep-maps", "3",
-                              "--check-inputs", "0", "--out", str(tmp_path / "results")],
+                              "--check-budget", "0", "--out", str(tmp_path / "results")],
                              command="build-site", cwd=project))
     assert stdout.count("Analysed 12 inputs") == 1 and stdout.count("Report of") == 1
     assert "by 2 workers; maps of 3 of 12" in stdout

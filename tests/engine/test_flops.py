@@ -4,7 +4,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from bertstory.engine import family_for
-from bertstory.engine.flops import estimator_flops, layer_flops
+from bertstory.engine.flops import estimator_flops, layer_flops, row_flops
 from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
 
 from tiny_models import HEADS, LAYERS
@@ -36,3 +36,16 @@ def test_estimator_flops_count_every_tangent_through_global_and_local_passes():
     assert LAYERS == len(forward.calls)
     for k in (1, 3, d):
         assert estimator_flops(n, d, case.model.config.intermediate_size, LAYERS, k) == n * k * per_tangent
+
+
+def test_row_flops_count_one_forward_per_cotangent_through_the_layers_of_the_row():
+    case = tiny_float64("bert")
+    forward = capture_forward(case.model, family_for(case.model.config), case.features)
+    n, d = forward.embeddings.shape
+    width = case.model.config.intermediate_size
+    whole = [_counted(lambda: run_layers([call], HEADS, forward.embeddings)) for call in forward.calls]
+    heads = [_counted(lambda: layer_heads(call, HEADS, forward.embeddings)) for call in forward.calls]
+    for layer in range(LAYERS):
+        assert row_flops("local", layer, n, d, width, HEADS) == d // HEADS * heads[layer]
+        assert row_flops("global", layer, n, d, width, HEADS) == d // HEADS * (sum(whole[:layer]) + heads[layer])
+        assert row_flops("contribution", layer, n, d, width, HEADS) == d * sum(whole[:layer + 1])

@@ -55,7 +55,7 @@ def built_site(tmp_path_factory, tiny_bert_dir) -> BuiltSite:
     result = CliRunner().invoke(
         cli,
         ["build-site", "--model", str(tiny_bert_dir), "--corpus", str(corpus), "--out", str(root / "results"),
-         "--project", str(project), "--check-inputs", "1", "--quiet"],
+         "--project", str(project), "--check-budget", "0.1", "--quiet"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

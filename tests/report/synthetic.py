@@ -112,8 +112,11 @@ def make_results(
                 "input_id": inputs[i]["id"],
                 "n_tokens": len(inputs[i]["tokens"]),
                 "view": view,
+                "layer": 1,
+                "head": None if view == "contribution" else 1,
+                "query": 0,
                 "probes": k,
-                "mean_tv": float(rng.uniform(0.01, 0.1)),
+                "tv": float(rng.uniform(0.01, 0.1)),
                 "max_abs_error": float(rng.uniform(0.05, 0.3)),
             }
             for i in range(min(3, n_inputs))

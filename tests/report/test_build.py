@@ -69,6 +69,17 @@ def test_broken_run_files_are_one_line_errors(synthetic_run, tmp_path, name, con
         assert str(raised.value).endswith(f"rerun `bertstory findings {run_dir} --force`")
 
 
+def test_estimator_table_of_an_older_bertstory_is_a_one_line_error(synthetic_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(synthetic_run, run_dir)
+    folder = RunFolder(run_dir)
+    one_row_per_input = folder.table("estimator_error").rename(columns={"tv": "mean_tv"}).drop(columns=["layer", "head", "query"])
+    folder.write_table("estimator_error", one_row_per_input)
+    with pytest.raises(BertstoryError, match="written by an older bertstory") as raised:
+        build_report(run_dir, tmp_path / "project", build=False)
+    assert "\n" not in str(raised.value) and "rerun `bertstory analyze`" in str(raised.value)
+
+
 def test_results_root_names_its_runs(synthetic_run, tmp_path):
     with pytest.raises(BertstoryError, match=f"holds runs {synthetic_run.name}: pass one of them"):
         build_report(synthetic_run.parent, tmp_path / "project", build=False)

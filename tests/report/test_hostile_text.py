@@ -21,7 +21,6 @@ from bertstory.results import EXPLAIN_SOURCE, RunFolder, SpecialTokens
 from .conftest import BuiltSite
 from .hostile import MARK, PAIR, TEXT, Page, shown, site_markdown
 from .synthetic import make_results
-from .test_explorer_browser import browser  # noqa: F401 (the headless Chromium fixture)
 
 EXAMPLES = (f"“{shown(TEXT)}”", f"“{shown(PAIR[0])}” | “{shown(PAIR[1])}”")
 """How a head page shows the two inputs of the hostile corpus."""
@@ -38,7 +37,7 @@ def hostile_site(tmp_path_factory, tiny_bert_dir) -> BuiltSite:
     project = root / "project"
     result = CliRunner().invoke(
         cli, ["build-site", "--model", str(tiny_bert_dir), "--corpus", str(corpus), "--out", str(root / "results"),
-              "--project", str(project), "--check-inputs", "1", "--quiet"],
+              "--project", str(project), "--check-budget", "0", "--quiet"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

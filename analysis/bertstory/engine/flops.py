@@ -1,8 +1,9 @@
-"""The useful floating-point work of the forward-mode estimators (``docs/method.md#estimators``),
+"""The useful floating-point work of the forward-mode estimators (``docs/method.md#estimators``)
+and of the reverse-mode rows of the estimator check (``docs/method.md#estimator-check``),
 counted for BERT-shaped layers: four d×d attention projections, one feed-forward block of two
 d×f matrices, attention over all ``n`` positions.
 
-Each tangent costs what the layer's forward costs in matrix products: a Linear map applied to
+Each tangent (or cotangent) costs what the layer's forward costs in matrix products: a Linear map applied to
 a tangent is the same product as applied to the hidden states. Only the matrix products are
 counted (2 FLOPs per multiply-add); normalisations, softmax, activations and their derivatives
 are elementwise and left out, and so is the primal, computed once per batch of tangents. The
@@ -64,3 +65,17 @@ def estimator_flops(n: int, d: int, feed_forward_width: int, num_layers: int, ta
     head outputs (local)."""
     per_layer = layer_flops(n, d, feed_forward_width)
     return n * tangents_per_token * num_layers * (per_layer.whole + per_layer.up_to_heads)
+
+
+def row_flops(view: str, layer: int, n: int, d: int, feed_forward_width: int, num_heads: int) -> int:
+    """FLOPs of the VJPs behind one exact map row (:mod:`bertstory.engine.rows`) of an input of
+    ``n`` tokens: one cotangent per component of the row's output — a head's d/H for ``local``
+    and ``global``, d for ``contribution`` — each back through layer ``layer`` (0-based) up to its
+    head outputs (``local``), also through every layer below it (``global``), or through layers
+    ``0..layer`` whole (``contribution``)."""
+    per_layer = layer_flops(n, d, feed_forward_width)
+    if view == "local":
+        return d // num_heads * per_layer.up_to_heads
+    if view == "global":
+        return d // num_heads * (layer * per_layer.whole + per_layer.up_to_heads)
+    return d * (layer + 1) * per_layer.whole

@@ -104,7 +104,7 @@ def compute_maps(
     if embeddings.device.type == "cpu":
         keep_freed_memory()  # the chunks' large tensors are reused, not mapped afresh each time
     budget = chunk_budget(embeddings.device, embeddings.dtype)
-    chunk = chunk_size_for(n, d, num_heads, _widest_dimension(forward.calls[0].module), budget)
+    chunk = chunk_size_for(n, d, num_heads, feed_forward_width(forward.calls[0].module), budget)
     layer_inputs = [embeddings, *forward.layer_outputs[:-1]]  # e⁰..eᴸ⁻¹, each (n, d)
     global_sq, contribution_sq, local_sq = _squared_norms(forward.calls, num_heads, layer_inputs, directions, chunk)
 
@@ -134,7 +134,7 @@ def _check_ready(model: nn.Module, estimator: str, probes: int) -> None:
         raise BertstoryError("the model is in training mode (dropout on); call model.eval() first")
 
 
-def _widest_dimension(layer: nn.Module) -> int:
+def feed_forward_width(layer: nn.Module) -> int:
     """The largest dimension of any parameter of a layer: the feed-forward width."""
     return max(max(parameter.shape) for parameter in layer.parameters())
 

@@ -42,7 +42,7 @@ from bertstory.models import (
     load_model,
 )
 from bertstory.pipeline.compute import input_maps
-from bertstory.pipeline.estimator_check import check_estimator
+from bertstory.pipeline.estimator_check import MapsTimed, check_estimator
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
 from bertstory.pipeline.progress import Progress
 from bertstory.pipeline.settings import DEFAULT_MAX_TOKENS, AnalyzeSettings
@@ -166,8 +166,8 @@ def _run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None, log
         clock = time.perf_counter()
         show_bar = workers.is_main and not (settings.quiet or settings.verbose) and sys.stderr.isatty()
         with Progress(group, len(prepared), show_bar) as progress:
-            _analyse_share(loaded, folder, [prepared[i] for i in shares[workers.rank]], kept, settings, progress,
-                           _worker_log(log, workers))
+            timed = _analyse_share(loaded, folder, [prepared[i] for i in shares[workers.rank]], kept, settings,
+                                   progress, _worker_log(log, workers))
             progress.wait_for_others()
             group.barrier()  # every worker's maps and statistics are on disk
             computed = progress.computed()
@@ -175,8 +175,8 @@ def _run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None, log
         return AnalyzeSummary(folder.path, len(prepared), computed, too_long, time.perf_counter() - clock,
                               no_text, workers=workers.count, is_main=False)
 
-    if settings.estimator == "probes" and settings.check_inputs:
-        check_estimator(loaded, folder, [(p.item.id, p.encoded) for p in prepared], settings, log)
+    if settings.estimator == "probes" and settings.check_budget:
+        check_estimator(loaded, folder, [(p.item.id, p.encoded) for p in prepared], settings, log, timed)
     seconds = time.perf_counter() - clock
     ids = [p.item.id for p in prepared]
     kept_maps = KeptMaps(asked=settings.keep_maps, count=len(folder.map_ids() & set(ids)))
@@ -236,10 +236,11 @@ def _worker_log(log: Log, workers: Workers) -> Log:
 
 
 def _analyse_share(loaded: LoadedModel, folder: RunFolder, share: list[PreparedInput], kept: set[str],
-                   settings: AnalyzeSettings, progress: Progress, log: Log) -> None:
+                   settings: AnalyzeSettings, progress: Progress, log: Log) -> MapsTimed:
     """Analyse this worker's ``share`` of the inputs: compute the maps of every input not yet
     finished, save them when the input is in ``kept``, and write their statistics (from the
-    float32 maps as saved, rows renormalised in float64 as the findings read them).
+    float32 maps as saved, rows renormalised in float64 as the findings read them). Returns how
+    long computing the maps took, and of which inputs.
 
     Finished inputs are skipped: those with a complete map file (their statistics are written
     from it when missing or stale: a worker may have been killed between the two files), and
@@ -256,10 +257,12 @@ def _analyse_share(loaded: LoadedModel, folder: RunFolder, share: list[PreparedI
     if settings.verbose and len(todo) < len(share):
         log(f"resuming: {len(share) - len(todo)} of {len(share)} inputs already done")
     progress.found_done(len(share) - len(todo))
+    timed = MapsTimed()
     for p in todo:
         started = time.perf_counter()
         arrays = input_maps(loaded, p.encoded, estimator=settings.estimator, probes=settings.probes,
                             seed=settings.seed, input_id=p.item.id).as_arrays()
+        timed.add(len(p.encoded.tokens), time.perf_counter() - started)
         if p.item.id in kept:
             folder.save_maps(p.item.id, arrays, p.encoded.tokens)
         normalised = {name: normalise_map(array, f"maps of input {p.item.id}: {name}")
@@ -268,6 +271,7 @@ def _analyse_share(loaded: LoadedModel, folder: RunFolder, share: list[PreparedI
         progress.analysed(len(p.encoded.tokens))
         if settings.verbose:
             log(f"{p.item.id}: {len(p.encoded.tokens)} tokens, {time.perf_counter() - started:.2f} s")
+    return timed
 
 
 def _finished(folder: RunFolder, p: PreparedInput, with_maps: set[str]) -> bool:

@@ -1,8 +1,13 @@
-"""The maps of one tokenised input of a loaded model: where the pipeline meets the engine."""
+"""The maps of one tokenised input of a loaded model, and exact rows of them for the estimator
+check: where the pipeline meets the engine."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bertstory.engine import InputMaps, compute_maps
+from bertstory.engine.rows import MapRow, RowNorms, row_norms
+from bertstory.engine.tangents import probe_generator, token_directions
 from bertstory.models import Encoded, LoadedModel, model_features
 
 
@@ -11,3 +16,12 @@ def input_maps(loaded: LoadedModel, encoded: Encoded, *, estimator: str, probes:
     """The four maps of one tokenised input (probe directions seeded by ``seed`` and ``input_id``)."""
     return compute_maps(loaded.model, model_features(loaded, encoded), estimator=estimator, probes=probes, seed=seed,
                         input_id=input_id)
+
+
+def input_row_norms(loaded: LoadedModel, encoded: Encoded, rows: Sequence[MapRow], *, probes: Sequence[int],
+                    seed: int, input_id: str) -> RowNorms:
+    """Exact squared norms of ``rows`` of one input's maps, and their probe estimates for each K of
+    ``probes`` along the very directions :func:`input_maps` draws for that K."""
+    n, d = len(encoded.tokens), loaded.hidden_size
+    directions = [token_directions("probes", n, d, k, probe_generator(seed, input_id)) for k in probes]
+    return row_norms(loaded.model, model_features(loaded, encoded), rows, directions)

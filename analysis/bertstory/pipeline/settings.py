@@ -18,6 +18,8 @@ from bertstory.results import RunSettings
 
 DEFAULT_MAX_TOKENS = 128
 """Longest input analysed by default (or the model's limit if smaller), tokens."""
+DEFAULT_CHECK_BUDGET = 0.25
+"""The estimator check costs at most about a quarter of the run's compute by default."""
 DEFAULT_MAX_INPUTS = 40
 """Inputs sampled from the corpus by default: the default ``build-site`` stays within 5 minutes on 2 CPU cores."""
 
@@ -53,7 +55,9 @@ class AnalyzeSettings:
         None, "Keep the maps of a seeded sample of this many inputs (those the report draws) and only the "
         "statistics of the others; 0 keeps every input's maps. The tables are the same either way.", minimum=0,
         zero_means_none=True)
-    check_inputs: int = setting(2, "With probes: inputs on which the estimator is measured against exact.", minimum=0)
+    check_budget: float = setting(
+        DEFAULT_CHECK_BUDGET, "With probes: the cost of measuring the estimator against exact on map rows drawn "
+        "from the run, as a fraction of the run's own (predicted from FLOP counts); 0 skips the check.", minimum=0)
     quiet: bool = setting(False, "No progress bar, only errors and the final line.", short="-q")
     verbose: bool = setting(False, "One line per input.", short="-v")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bertstory.findings import TABLE_NAMES
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
+from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE, require_current_table
 from bertstory.report import project
 from bertstory.report.compare.pages import write_comparison
 from bertstory.report.compare.runs import ComparedRun, compared_run
@@ -123,6 +123,7 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
 
     run = run_dir if isinstance(run_dir, RunFolder) else RunFolder.open(run_dir)
     run.require_tables(TABLE_NAMES)
+    require_current_table(run)
     run.analysed_inputs()  # a run whose tables cover no listed input is refused before drawing
     runs = [("the run", r.run.path) for r in compare] or [("the run", run.path)]
     site = check_report_folders(project_dir, site_dir, runs) if build else None

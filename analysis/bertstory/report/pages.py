@@ -224,7 +224,8 @@ class PageWriter:
         by_view = None
         if errors is not None:
             by_view = errors.groupby(["view", "probes"], sort=False).agg(
-                inputs=("input_id", "nunique"), mean_tv=("mean_tv", "mean"), max_abs_error=("max_abs_error", "max"),
+                rows=("tv", "size"), inputs=("input_id", "nunique"), mean_tv=("tv", "mean"),
+                max_abs_error=("max_abs_error", "max"),
             ).reset_index()
         return self._write(
             "estimator.md.j2", "estimator.md",

@@ -221,14 +221,16 @@ def rollout(table: pd.DataFrame) -> str:
 def estimator(errors: pd.DataFrame, k: int | None) -> str:
     """The measured error of the probe estimator against ``exact``: at the run's ``k`` (or
     the largest K measured below d) per map, and how it changes over the Ks measured."""
-    by_k = errors.groupby("probes")["mean_tv"].mean()
+    by_view = errors.groupby(["probes", "view"], sort=False)["tv"].mean()
+    by_k = by_view.groupby(level="probes").mean()
     shown = k if k in by_k.index else int(by_k.index.max())
-    at_k = errors[errors["probes"] == shown].groupby("view", sort=False)["mean_tv"].mean()
-    views = ", ".join(f"{view} {num(value)}" for view, value in at_k.items())
+    at_k = errors[errors["probes"] == shown]
+    views = ", ".join(f"{view} {num(value)}" for view, value in by_view[shown].items())
+    rows = at_k.groupby("view", sort=False).size()
     text = (
         f"With K = {shown} probes, the estimate differs from the exact computation by a mean total variation per "
-        f"row of {views} (largest entry error "
-        f"{num(errors.loc[errors['probes'] == shown, 'max_abs_error'].max())}; {errors['input_id'].nunique()} inputs)."
+        f"row of {views} (largest entry error {num(at_k['max_abs_error'].max())}; "
+        f"{', '.join(f'{count} {view}' for view, count in rows.items())} rows of {at_k['input_id'].nunique()} inputs)."
     )
     if len(by_k) > 1:
         low, high = int(by_k.index.min()), int(by_k.index.max())

@@ -16,7 +16,6 @@ Layout::
                          their format number; every table is reduced from these, never from the maps
     tables/<name>.csv    the findings tables, also as <name>.parquet
     tables/findings.json the findings summary; written last, so its absence means tables are incomplete
-    estimator/           a run folder of its own: exact maps of the inputs the probe estimator is checked on
 """
 
 from __future__ import annotations
@@ -44,7 +43,6 @@ _STATS = "stats"
 _FORMAT = "format"
 _TABLES = "tables"
 _SUMMARY = "findings.json"
-_ESTIMATOR = "estimator"
 _TABLE_FORMATS = ("parquet", "csv")
 
 
@@ -64,7 +62,7 @@ class RunFolder:
     """Reads and writes one run folder; read files are cached until this object rewrites them."""
 
     def __init__(self, path: Path | str, record: RunRecord | None = None):
-        """``record``: the run's record when known (a folder of cached maps shares its run's)."""
+        """``record``: the run's record when known."""
         self.path = Path(path)
         self._record = record
         self._inputs: pd.DataFrame | None = None
@@ -295,12 +293,6 @@ class RunFolder:
             stat = self._stats_path(input_id).stat()
             out.append([input_id, stat.st_size, stat.st_mtime_ns])
         return out
-
-    # ---- estimator/ -----------------------------------------------------------------------
-
-    def estimator_cache(self) -> RunFolder:
-        """The folder of exact maps the probe estimator's accuracy is measured against."""
-        return RunFolder(self.path / _ESTIMATOR, record=self.record)
 
     # ---- tables/ --------------------------------------------------------------------------
 

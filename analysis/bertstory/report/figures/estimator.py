@@ -1,4 +1,4 @@
-"""Figure 8: error of the probe estimator against ``exact`` on a few inputs, by K."""
+"""Figure 8: error of the probe estimator against ``exact`` on map rows drawn from the run, by K."""
 
 from __future__ import annotations
 
@@ -14,22 +14,30 @@ VIEW_ORDER = ("local", "global", "contribution")
 VIEW_COLORS = {"local": style.VIEW_COLORS["local"], "global": style.VIEW_COLORS["global"],
                "contribution": style.OKABE_ITO["blue"]}
 VIEW_MARKERS = {"local": "s", "global": "o", "contribution": "^"}
+SPREAD = (0.1, 0.9)
+"""The quantiles of the rows' errors that a bar spans."""
+BAR_OFFSET = 0.08
+"""How far aside of K each map's bar is drawn, in log2 units."""
 VIEW_TITLES = {view: MAP_TITLES[view] for view in VIEW_ORDER}
 
 
 def estimator_error(errors: pd.DataFrame, k: int | None = None) -> Figure:
-    """Figure 8: per map, (a) mean total variation per row ([0, 1]) and (b) largest absolute
-    entry error of the probe estimate against ``exact``, against the number of probes K
-    (log–log; line: mean over inputs, points: inputs). A dashed line marks the run's ``k``."""
+    """Figure 8: per map, (a) total variation of a row ([0, 1]) and (b) largest absolute entry
+    error of a row of the probe estimate against ``exact``, against the number of probes K (log–log;
+    line: mean over the measured rows; bar: their 10th to 90th percentile, each map's a little aside of
+    K). A dashed line marks the run's ``k``."""
     views = [v for v in VIEW_ORDER if v in set(errors["view"])] + sorted(set(errors["view"]) - set(VIEW_ORDER))
     ks = sorted(int(x) for x in errors["probes"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN * 0.8, 2.4), layout="constrained")
-    for ax, column, ylabel in ((axes[0], "mean_tv", "mean total variation per row"),
+    for ax, column, ylabel in ((axes[0], "tv", "total variation of a row"),
                                (axes[1], "max_abs_error", "largest |error| of an entry")):
-        for view in views:
+        for index, view in enumerate(views):
             part = errors[errors["view"] == view]
             color = VIEW_COLORS.get(view, "black")
-            ax.scatter(part["probes"], part[column].where(part[column] > 0), s=8, color=color, alpha=0.5, linewidths=0)
+            spread = part.groupby("probes")[column].quantile([SPREAD[0], SPREAD[1]]).unstack()
+            aside = 2 ** (BAR_OFFSET * (index - (len(views) - 1) / 2))
+            ax.vlines(spread.index * aside, spread[SPREAD[0]].where(spread[SPREAD[0]] > 0), spread[SPREAD[1]],
+                      color=color, alpha=0.5, linewidth=1.5)
             mean = part.groupby("probes")[column].mean()
             ax.plot(mean.index, mean.where(mean > 0), marker=VIEW_MARKERS.get(view, "o"), markersize=3, color=color, label=VIEW_TITLES.get(view, view))
         if k is not None:

@@ -100,9 +100,9 @@ FIGURES: dict[str, PaperFigure] = {
         ),
         PaperFigure(
             "fig8_estimator_error", "Accuracy of the probe estimator",
-            "Error of the probe estimate against the exact computation on a few inputs, by the number of "
-            "probes K: mean total variation per row and largest absolute entry error per map (lines: means "
-            "over inputs; points: inputs; dashed: the run's K).",
+            "Error of the probe estimate against the exact computation on map rows drawn at random from the run, "
+            "by the number of probes K: total variation and largest absolute entry error of a row, per map "
+            "(lines: means over the rows; bars: their 10th to 90th percentiles; dashed: the run's K).",
             (ESTIMATOR_TABLE,),
             lambda run: estimator.estimator_error(run.table(ESTIMATOR_TABLE), run.record.settings.probes),
         ),
