@@ -326,3 +326,23 @@ def test_no_page_loads_anything_from_the_network(built_site):
             ref = match.group(1) or match.group(2)
             assert not urlsplit(ref).scheme and not ref.startswith("//"), f"{page} loads {ref}"
             assert _local(page, ref, built_site.site).is_file(), f"{page}: missing {ref}"
+
+
+@pytest.mark.browser
+def test_layer_and_head_figures_show_their_text_within_a_fifth_of_the_paper_figures(built_site, browser):
+    """The figures of a layer page and of a head page (drawn at their own dpi, shown at most at their
+    natural size): 8 pt text on the page within ±20% of the paper figures' 8 pt × PNG_DPI / 72 × ½."""
+    from bertstory.report.figures.heads import HEAD_DPI
+    from bertstory.report.figures.layers import LAYER_DPI
+
+    paper_px = 8 * style.PNG_DPI / 72 * style.CSS_PX_PER_IN / style.PNG_DPI
+    for page, stem, dpi in (("generated/layers/layer-1.html", "layer-1-heads.png", LAYER_DPI),
+                            ("generated/heads/L1-H1.html", "L1-H1-views.png", HEAD_DPI)):
+        browser.get((built_site.site / page).as_uri())
+        width = browser.execute_script(
+            "const i = [...document.querySelectorAll('.md-content img')].find(i => i.src.endsWith(arguments[0]));"
+            "return i && i.complete ? i.getBoundingClientRect().width : null", stem)
+        assert width, f"{page}: {stem} not shown"
+        with Image.open(built_site.site / Path(page).parent / stem) as image:
+            font_px = 8 * dpi / 72 * width / image.width
+        assert 0.8 * paper_px <= font_px <= 1.2 * paper_px, (page, round(font_px, 1), round(paper_px, 1))
