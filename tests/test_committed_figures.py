@@ -74,8 +74,9 @@ def test_fresh_tables_write_the_committed_bytes(default_run, table):
 
 def test_regenerating_figures_changes_no_committed_byte(default_run, tmp_path):
     root = tmp_path / "project"
-    shutil.copytree(FIGURES, root / "figures")
-    figures = write_paper_figures(default_run, project.prepare(root))
+    layout = project.prepare(root)  # a report project first: bertstory replaces figures/ only in one of its own
+    shutil.copytree(FIGURES, root / "figures", dirs_exist_ok=True)
+    figures = write_paper_figures(default_run, layout)
     assert {f.stem for f in figures} == {p.stem for p in FIGURES.glob("*.png")}
     assert figure_differences(FIGURES, root / "figures") == []
 
