@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bertstory.errors import BertstoryError
 from bertstory.findings.enrichment import CLASSES, compared_views
+from bertstory.findings.metrics import interval_metrics
 from bertstory.findings.resampling import chunk_rows
 from bertstory.findings.statistics import PAIRS, ROLLOUT_METHODS
 from bertstory.views import VIEWS
@@ -24,10 +25,11 @@ CGROUP_LIMIT = Path("/sys/fs/cgroup/memory.max")
 def resampled_values(num_layers: int, num_heads: int) -> int:
     """Statistics held per resample: ``E_c`` and ``S_c`` of every view, head and class and the
     across-heads Spearman of every compared view, layer and class (the enrichment intervals), and
-    the pooled JS of every pair of views and head and of every rollout method and layer."""
+    the pooled value of every metric with intervals (:func:`~bertstory.findings.metrics.interval_metrics`)
+    for every pair of views and head and every rollout method and layer."""
     heads, classes = num_layers * num_heads, len(CLASSES)
     enrichment = 2 * len(VIEWS) * heads * classes + len(compared_views(VIEWS)) * num_layers * classes
-    return enrichment + len(PAIRS) * heads + len(ROLLOUT_METHODS) * num_layers
+    return enrichment + len(interval_metrics()) * (len(PAIRS) * heads + len(ROLLOUT_METHODS) * num_layers)
 
 
 def bootstrap_bytes(samples: int, n_inputs: int, num_layers: int, num_heads: int) -> int:
