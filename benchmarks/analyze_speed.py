@@ -30,8 +30,8 @@ from torch.func import jvp, vmap
 from transformers import AutoModel, AutoTokenizer
 
 from bertstory.corpus import load_corpus, sample
-from bertstory.engine import compute_maps
-from bertstory.engine.maps import chunk_budget, frobenius_shares
+from bertstory.maps.compute import compute_maps
+from bertstory.engine.attribution import chunk_budget, frobenius_shares
 from bertstory.engine.tangents import probe_generator, tangent_chunks, token_directions
 from bertstory.models import embedded_model_path
 
@@ -164,7 +164,7 @@ def _timed(device: str, run):
 
 
 def _new(model, features, estimator, probes, seed, input_id) -> dict[str, np.ndarray]:
-    return compute_maps(model, features, estimator=estimator, probes=probes, seed=seed, input_id=input_id).as_arrays()
+    return compute_maps(model, features, estimator=estimator, probes=probes, seed=seed, input_id=input_id)
 
 
 def _old(model, features, estimator, probes, seed, input_id) -> dict[str, np.ndarray]:

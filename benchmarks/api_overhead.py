@@ -24,7 +24,7 @@ from bertstory.api.frame import tidy_maps
 from bertstory.api.plot import head_views_figure
 from bertstory.models import embedded_model_path, encode, load_model, weights_digest
 from bertstory.pipeline.compute import input_maps
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 TEXTS = (
     "The cat sat on the mat.",
@@ -61,7 +61,7 @@ def main(repeats: int, tokens: int) -> None:
               f"explain('embedded') {by_name:.3f} s")
 
     rng = np.random.default_rng(0)
-    maps = {name: rng.dirichlet(np.ones(tokens), size=(12, 12, tokens)).astype(np.float32) for name in VIEWS}
+    maps = {name: rng.dirichlet(np.ones(tokens), size=(12, 12, tokens)).astype(np.float32) for name in views()}
     maps["contribution"] = rng.dirichlet(np.ones(tokens), size=(12, tokens)).astype(np.float32)
     labels = [f"token{i}" for i in range(tokens)]
     frame_seconds = _seconds(lambda: tidy_maps(maps, labels), repeats)
@@ -70,7 +70,7 @@ def main(repeats: int, tokens: int) -> None:
           f"{frame.memory_usage(deep=False).sum() / 2**20:.0f} MiB (token columns as references)")
 
     def plot_png():
-        head_views_figure({view: maps[view][2, 6] for view in VIEWS}, labels, "L3-H7").savefig(io.BytesIO(), format="png")
+        head_views_figure({view: maps[view][2, 6] for view in views()}, labels, "L3-H7").savefig(io.BytesIO(), format="png")
 
     print(f"plot to PNG, n = {tokens}: {_seconds(plot_png, repeats):.2f} s")
 

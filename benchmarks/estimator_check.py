@@ -42,7 +42,7 @@ from bertstory.corpus import BUILTIN, load_corpus, sample
 from bertstory.models import DEFAULT_MODEL, encode, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.estimator_check import (
-    CHECK_VIEWS, MapsTimed, ModelShape, check_estimator, plan_check, probe_counts, row_errors,
+    check_views, MapsTimed, ModelShape, check_estimator, plan_check, probe_counts, row_errors,
 )
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.results import RunFolder
@@ -60,15 +60,15 @@ def _old_check(loaded, inputs, settings: AnalyzeSettings) -> tuple[float, dict[s
     long_enough = [item for item in inputs if len(item[1].tokens) >= OLD_MIN_TOKENS] or inputs
     picked = sorted(long_enough, key=lambda item: (len(item[1].tokens), item[0]))[:OLD_INPUTS]
     started = time.perf_counter()
-    errors = {view: [] for view in CHECK_VIEWS}
+    errors = {view: [] for view in check_views()}
     for input_id, encoded in picked:
         exact = input_maps(loaded, encoded, estimator="exact", probes=settings.probes, seed=settings.seed,
-                           input_id=input_id).as_arrays()
+                           input_id=input_id)
         for k in probe_counts(settings.probes, loaded.hidden_size):
             estimate = input_maps(loaded, encoded, estimator="probes", probes=k, seed=settings.seed,
-                                  input_id=input_id).as_arrays()
+                                  input_id=input_id)
             if k == settings.probes:
-                for view in CHECK_VIEWS:
+                for view in check_views():
                     errors[view].append(row_errors(estimate[view], exact[view])[0].mean())
     return time.perf_counter() - started, {view: float(np.mean(values)) for view, values in errors.items()}
 
@@ -114,12 +114,12 @@ def main(model: str, max_inputs: int, probes: int, budget: float, old: bool, thr
     row = {"model": loaded.name_or_path, "inputs": len(inputs), "tokens": sum(timed.lengths), "run_s": timed.seconds,
            "check_s": check_seconds, "check_over_run": check_seconds / timed.seconds,
            "predicted_s": predicted, "predicted_over_run": plan.flops / plan.run_flops,
-           **{f"rows_{view}": plan.rows_of(view) for view in CHECK_VIEWS},
-           **{f"mean_tv_{view}": at_k[view] for view in CHECK_VIEWS}}
+           **{f"rows_{view}": plan.rows_of(view) for view in check_views()},
+           **{f"mean_tv_{view}": at_k[view] for view in check_views()}}
     if old:
         old_seconds, old_errors = _old_check(loaded, inputs, settings)
         row |= {"old_check_s": old_seconds, "old_check_over_run": old_seconds / timed.seconds,
-                **{f"old_mean_tv_{view}": old_errors[view] for view in CHECK_VIEWS}}
+                **{f"old_mean_tv_{view}": old_errors[view] for view in check_views()}}
     for key, value in row.items():
         print(f"{key:>24}  {value:.4g}" if isinstance(value, float) else f"{key:>24}  {value}")
     if out:

@@ -46,7 +46,8 @@ import torch
 from torch.func import jacrev
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 
-from bertstory.engine import compute_maps, family_for
+from bertstory.engine import family_for
+from bertstory.maps.compute import compute_maps
 from bertstory.engine.allocator import keep_freed_memory
 from bertstory.engine.flops import estimator_flops
 from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
@@ -149,7 +150,7 @@ def jacrev_seconds(forward, num_heads, rows: int, generator: torch.Generator) ->
 
 
 def _maps(model, features, estimator, probes):
-    return compute_maps(model, features, estimator=estimator, probes=probes, seed=0, input_id="benchmark").as_arrays()
+    return compute_maps(model, features, estimator=estimator, probes=probes, seed=0, input_id="benchmark")
 
 
 def cpu_story(model, features, probe_counts, repeats, loop_samples, jacrev_rows, device) -> list[Row]:

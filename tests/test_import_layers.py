@@ -8,9 +8,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "analysis" / "bertstory"
 LAYERS = [
-    {"errors", "views", "options"},
+    {"errors", "options"},
     {"corpus"},
     {"engine"},
+    {"maps"},
     {"models"},
     {"results"},
     {"findings"},

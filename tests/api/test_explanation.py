@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 import bertstory
 from bertstory.api.plot import head_views_figure
 from bertstory.cli import cli
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 TEXT, TEXT_PAIR = "The cat sat on the mat.", "It was warm."
 
@@ -28,7 +28,7 @@ def test_plot_draws_the_three_views_of_one_head_labelled_with_its_tokens(explana
     axes = figure.axes[:3]
     assert [ax.get_title() for ax in axes] == ["attention", "local attribution", "global attribution"]
     assert figure.get_suptitle() == "L2-H3"
-    for ax, view in zip(axes, VIEWS):
+    for ax, view in zip(axes, views()):
         (image,) = ax.get_images()
         np.testing.assert_array_equal(image.get_array(), explanation[view][1, 2])  # 1-based L2-H3
         assert [label.get_text() for label in ax.get_xticklabels()] == explanation.tokens
@@ -43,7 +43,7 @@ def test_plot_draws_the_three_views_of_one_head_labelled_with_its_tokens(explana
 
 
 def test_plot_cuts_long_tokens_in_labels():
-    figure = head_views_figure({view: np.eye(2) for view in VIEWS}, ["short", "unbelievably"], "L1-H1")
+    figure = head_views_figure({view: np.eye(2) for view in views()}, ["short", "unbelievably"], "L1-H1")
     assert [label.get_text() for label in figure.axes[0].get_xticklabels()] == ["short", "unbelieva…"]
 
 
@@ -51,11 +51,11 @@ def test_dataframe_round_trips_to_the_arrays(explanation):
     frame = explanation.to_dataframe()
     assert list(frame.columns) == ["map", "layer", "head", "query", "key", "query_token", "key_token", "value"]
     num_layers, num_heads, n, _ = explanation.attention.shape
-    assert len(frame) == len(VIEWS) * num_layers * num_heads * n * n + num_layers * n * n
+    assert len(frame) == len(views()) * num_layers * num_heads * n * n + num_layers * n * n
     tokens = np.array(explanation.tokens, dtype=object)
     assert (frame["query_token"].to_numpy(object) == tokens[frame["query"]]).all()
     assert (frame["key_token"].to_numpy(object) == tokens[frame["key"]]).all()
-    for view in VIEWS:
+    for view in views():
         rows = frame[frame["map"] == view]
         assert (rows["layer"].min(), rows["layer"].max(), rows["head"].min(), rows["head"].max()) == \
             (1, num_layers, 1, num_heads)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from bertstory.engine import compute_maps
+from bertstory.maps.compute import compute_maps
 
 from tiny_models import FAMILIES
 from engine.helpers import tiny_float64
@@ -20,5 +20,5 @@ def test_cuda_maps_equal_cpu_maps(family, estimator):
     model = case.model.to("cuda")
     features = {name: value.to("cuda") for name, value in case.features.items()}
     on_gpu = compute_maps(model, features, estimator=estimator, probes=3, input_id="a")
-    for name, array in on_cpu.as_arrays().items():
-        np.testing.assert_allclose(on_gpu.as_arrays()[name], array, rtol=0, atol=1e-6, err_msg=name)
+    for name, array in on_cpu.items():
+        np.testing.assert_allclose(on_gpu[name], array, rtol=0, atol=1e-6, err_msg=name)

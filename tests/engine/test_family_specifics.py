@@ -4,7 +4,8 @@ import numpy as np
 import torch
 from transformers import AlbertModel
 
-from bertstory.engine import compute_maps, family_for
+from bertstory.engine import family_for
+from bertstory.maps.compute import compute_maps
 
 from tiny_models import GROUPED_QUERY, HEADS, KEY_VALUE_HEADS, LAYERS, tiny_config
 from engine.helpers import tiny_float64
@@ -19,7 +20,7 @@ def test_albert_runs_one_shared_layer_module_into_different_maps():
     maps = compute_maps(case.model, case.features, estimator="exact")
     assert maps.local.shape == (LAYERS, HEADS, 11, 11)
     for view in ("attention", "local", "global", "contribution"):
-        first, second = maps.as_arrays()[view]
+        first, second = maps[view]
         assert not np.allclose(first, second, atol=1e-3), view
 
 
@@ -39,7 +40,7 @@ def test_albert_with_two_layers_per_group_has_twice_as_many_layers():
     outputs = model(**case.features, output_hidden_states=True)
     oracle = oracle_maps(model, case.features, [hidden[0] for hidden in outputs.hidden_states[:-1]])
     for view in ("local", "global", "contribution"):
-        np.testing.assert_allclose(maps.as_arrays()[view], oracle[view].numpy(), rtol=0, atol=1e-5, err_msg=view)
+        np.testing.assert_allclose(maps[view], oracle[view].numpy(), rtol=0, atol=1e-5, err_msg=view)
 
 
 def test_grouped_query_attention_has_a_map_per_query_head():
@@ -53,7 +54,7 @@ def test_grouped_query_attention_has_a_map_per_query_head():
         assert maps.local.shape == maps.global_.shape == (LAYERS, HEADS, 11, 11)
         # query heads 0 and 1 share key/value head 0, and still look and depend differently
         for view in ("attention", "local", "global"):
-            array = maps.as_arrays()[view]
+            array = maps[view]
             assert not np.allclose(array[:, 0], array[:, 1], atol=1e-3), (name, view)
 
 
@@ -69,5 +70,5 @@ def test_sliding_window_layers_see_only_their_window():
         mask = np.array([[outside(q, k) for k in range(11)] for q in range(11)])
         assert mask.any()
         for view in ("attention", "local"):
-            assert (maps.as_arrays()[view][layer][:, mask] == 0).all(), (name, layer, view)
-            assert (maps.as_arrays()[view][layer][:, ~mask] > 0).all(), (name, layer, view)
+            assert (maps[view][layer][:, mask] == 0).all(), (name, layer, view)
+            assert (maps[view][layer][:, ~mask] > 0).all(), (name, layer, view)

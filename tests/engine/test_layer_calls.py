@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from bertstory.engine import compute_maps, family_for
+from bertstory.engine import family_for
+from bertstory.maps.compute import compute_maps
 from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
 from bertstory.errors import BertstoryError
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from bertstory.engine import compute_maps
+from bertstory.maps.compute import compute_maps
 
 from tiny_models import DECODERS, FAMILIES
 from engine.helpers import tiny_float64
@@ -22,8 +22,8 @@ def case_maps_oracle(request):
 @pytest.mark.parametrize("view", ["global", "local", "contribution"])
 def test_exact_matches_dense_jacobian(case_maps_oracle, view):
     _, _, maps, oracle = case_maps_oracle
-    assert maps.as_arrays()[view].shape == oracle[view].shape
-    np.testing.assert_allclose(maps.as_arrays()[view], oracle[view], rtol=0, atol=1e-5)
+    assert maps[view].shape == oracle[view].shape
+    np.testing.assert_allclose(maps[view], oracle[view], rtol=0, atol=1e-5)
 
 
 def test_attention_is_transformers_output_attentions(case_maps_oracle):
@@ -40,7 +40,7 @@ def test_local_equals_global_in_first_layer(case_maps_oracle):
 
 def test_every_row_sums_to_one(case_maps_oracle):
     _, _, maps, _ = case_maps_oracle
-    for name, array in maps.as_arrays().items():
+    for name, array in maps.items():
         assert array.dtype == np.float32, name
         np.testing.assert_allclose(array.sum(-1), 1.0, atol=1e-5, err_msg=name)
         assert (array >= 0).all(), name
@@ -49,7 +49,7 @@ def test_every_row_sums_to_one(case_maps_oracle):
 def test_decoder_rows_are_zero_above_the_diagonal(case_maps_oracle):
     family, _, maps, _ = case_maps_oracle
     future = np.triu(np.ones((11, 11), dtype=bool), k=1)
-    for name, array in maps.as_arrays().items():
+    for name, array in maps.items():
         if family in DECODERS:
             assert (array[..., future] == 0).all(), name
         else:

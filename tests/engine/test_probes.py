@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bertstory.engine import compute_maps
+from bertstory.maps.compute import compute_maps
 
 from engine.helpers import tiny_float64
 
@@ -15,7 +15,7 @@ def bert():
     case = tiny_float64("bert")
 
     def maps(**kwargs):
-        return compute_maps(case.model, case.features, **kwargs).as_arrays()
+        return compute_maps(case.model, case.features, **kwargs)
 
     return maps
 

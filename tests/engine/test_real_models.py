@@ -6,7 +6,8 @@ import pytest
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from bertstory.engine import compute_maps, family_for
+from bertstory.engine import family_for
+from bertstory.maps.compute import compute_maps
 from bertstory.models import embedded_model_path
 
 from real_models import mpnet_folder
@@ -41,7 +42,7 @@ def test_family_and_shapes(real):
 
 def test_rows_sum_to_one_and_local_equals_global_in_layer_one(real):
     _, _, _, maps = real
-    for name, array in maps.as_arrays().items():
+    for name, array in maps.items():
         np.testing.assert_allclose(array.sum(-1), 1.0, atol=1e-5, err_msg=name)
     np.testing.assert_allclose(maps.local[0], maps.global_[0], rtol=0, atol=1e-6)
 

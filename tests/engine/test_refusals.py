@@ -2,7 +2,7 @@
 
 import pytest
 
-from bertstory.engine import compute_maps
+from bertstory.maps.compute import compute_maps
 from bertstory.errors import BertstoryError
 
 from tiny_models import build_tiny_model

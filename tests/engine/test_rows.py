@@ -4,8 +4,8 @@ run's own probe directions, per family."""
 import numpy as np
 import pytest
 
-from bertstory.engine import compute_maps
-from bertstory.engine.maps import frobenius_shares
+from bertstory.maps.compute import compute_maps
+from bertstory.engine.attribution import frobenius_shares
 from bertstory.engine.rows import MapRow, row_norms
 from bertstory.engine.tangents import probe_generator, token_directions
 
@@ -24,7 +24,7 @@ def every_row(n: int) -> list[MapRow]:
 
 
 def as_map_rows(maps: dict[str, np.ndarray], rows: list[MapRow]) -> np.ndarray:
-    """The rows of ``maps`` (arrays as :meth:`InputMaps.as_arrays` returns them), (R, n)."""
+    """The rows of ``maps`` (arrays by map name, as :class:`~bertstory.maps.InputMaps` holds them), (R, n)."""
     return np.stack([maps[row.view][row.layer, row.query] if row.head is None else maps[row.view][row.layer, row.head, row.query]
                      for row in rows])
 
@@ -37,8 +37,8 @@ def test_rows_equal_the_forward_mode_maps(family):
     rows = every_row(n)
     directions = token_directions("probes", n, d, PROBES, probe_generator(5, "x"))
     norms = row_norms(case.model, case.features, rows, [directions])
-    exact = compute_maps(case.model, case.features, estimator="exact").as_arrays()
-    probes = compute_maps(case.model, case.features, estimator="probes", probes=PROBES, seed=5, input_id="x").as_arrays()
+    exact = compute_maps(case.model, case.features, estimator="exact")
+    probes = compute_maps(case.model, case.features, estimator="probes", probes=PROBES, seed=5, input_id="x")
     np.testing.assert_allclose(frobenius_shares(norms.exact).numpy(), as_map_rows(exact, rows), rtol=0, atol=1e-6)
     np.testing.assert_allclose(frobenius_shares(norms.estimates[0]).numpy(), as_map_rows(probes, rows), rtol=0, atol=1e-6)
     assert not np.allclose(as_map_rows(exact, rows), as_map_rows(probes, rows), atol=1e-3)

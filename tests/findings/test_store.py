@@ -96,10 +96,10 @@ def test_statistics_that_do_not_fit_the_run_are_a_one_line_error(small_run):
     write_findings(small_run, CONFIG)
     arrays = folder.load_stats("in-0003", STATISTICS_FORMAT)
     tokens = arrays.pop("tokens")
-    arrays["head_js"] = arrays["head_js"][:, :2, :2]
+    arrays["head_js_global"] = arrays["head_js_global"][:2, :2]
     time.sleep(0.01)
     folder.save_stats("in-0003", arrays, tokens, STATISTICS_FORMAT)
-    with pytest.raises(BertstoryError, match=r"statistics of input in-0003 .* do not fit the run \(head_js has shape"):
+    with pytest.raises(BertstoryError, match=r"statistics of input in-0003 .* do not fit the run \(head_js_global has shape"):
         write_findings(small_run, CONFIG, force=True)
 
 
@@ -115,5 +115,5 @@ def test_file_arrays_round_trip_and_are_checked():
         np.testing.assert_array_equal(again.arrays()[name], array)
     with pytest.raises(ValueError, match="lacks array 'own_share'"):
         InputStatistics.from_arrays({k: v for k, v in stats.arrays().items() if k != "own_share"}, layers, heads)
-    with pytest.raises(ValueError, match=r"class_mass has shape \(3, 2, 3, 8\), expected \(3, 3, 3, 8\)"):
+    with pytest.raises(ValueError, match=r"class_mass_attention has shape \(2, 3, 8\), expected \(3, 3, 8\)"):
         InputStatistics.from_arrays(stats.arrays(), layers + 1, heads)

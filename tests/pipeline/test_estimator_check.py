@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 from bertstory.engine.flops import layer_flops
-from bertstory.engine.maps import frobenius_shares
+from bertstory.engine.attribution import frobenius_shares
 from bertstory.engine.rows import MapRow
 from bertstory.models import encode, load_model
 from bertstory.pipeline.compute import input_maps, input_row_norms
 from bertstory.pipeline.estimator_check import (
-    CHECK_VIEWS, MAX_CHECK_ROWS, CheckPlan, ModelShape, mean_row_flops, plan_check, probe_counts, rows_per_view, run_flops,
+    check_views, MAX_CHECK_ROWS, CheckPlan, ModelShape, mean_row_flops, plan_check, probe_counts, rows_per_view, run_flops,
 )
 
 MINILM = ModelShape(num_layers=6, num_heads=12, hidden_size=384, feed_forward_width=1536)
@@ -55,12 +55,12 @@ def test_the_check_of_the_default_run_costs_its_budget(budget):
     lengths = [(f"{i:05d}", n) for i, n in enumerate(np.random.default_rng(1).integers(14, 30, size=40))]
     tokens = [n for _, n in lengths]
     plans = [plan_check(lengths, MINILM, probes=8, budget=budget, seed=seed) for seed in range(10)]
-    costs = {view: mean_row_flops(view, tokens, MINILM) for view in CHECK_VIEWS}
-    expected = sum(plans[0].rows_of(view) * costs[view] for view in CHECK_VIEWS)
+    costs = {view: mean_row_flops(view, tokens, MINILM) for view in check_views()}
+    expected = sum(plans[0].rows_of(view) * costs[view] for view in check_views())
     allowed = budget * run_flops(tokens, MINILM, 8)
     assert allowed - max(costs.values()) < expected <= allowed  # what is left would not buy a row of the costliest map
-    assert all(plan.rows_of(view) == plans[0].rows_of(view) for plan in plans for view in CHECK_VIEWS)
-    assert all(1 <= plans[0].rows_of(view) <= MAX_CHECK_ROWS for view in CHECK_VIEWS)
+    assert all(plan.rows_of(view) == plans[0].rows_of(view) for plan in plans for view in check_views())
+    assert all(1 <= plans[0].rows_of(view) <= MAX_CHECK_ROWS for view in check_views())
     # the drawn rows cost about what the plan expects of them
     assert np.mean([plan.flops for plan in plans]) == pytest.approx(expected, rel=0.25)
     assert len({tuple(plan.rows) for plan in plans}) == len(plans)  # the seed draws the rows
@@ -73,10 +73,10 @@ def test_row_estimates_are_the_run_maps_rows(tiny_bert_dir):
     rows = [MapRow("global", 1, 2, 3), MapRow("local", 1, 0, 0), MapRow("contribution", 0, None, 5)]
     norms = input_row_norms(loaded, encoded, rows, probes=counts, seed=3, input_id="00007")
     for k, estimated in zip(counts, norms.estimates):
-        maps = input_maps(loaded, encoded, estimator="probes", probes=k, seed=3, input_id="00007").as_arrays()
+        maps = input_maps(loaded, encoded, estimator="probes", probes=k, seed=3, input_id="00007")
         expected = np.stack([maps["global"][1, 2, 3], maps["local"][1, 0, 0], maps["contribution"][0, 5]])
         np.testing.assert_allclose(frobenius_shares(estimated).numpy(), expected, rtol=0, atol=1e-5)
-    exact = input_maps(loaded, encoded, estimator="exact", probes=8, seed=3, input_id="00007").as_arrays()
+    exact = input_maps(loaded, encoded, estimator="exact", probes=8, seed=3, input_id="00007")
     expected = np.stack([exact["global"][1, 2, 3], exact["local"][1, 0, 0], exact["contribution"][0, 5]])
     np.testing.assert_allclose(frobenius_shares(norms.exact).numpy(), expected, rtol=0, atol=1e-5)
 

@@ -7,7 +7,7 @@ from bertstory.report.examples import choose_examples
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.pages import command_line
 from bertstory.results import RunFolder
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 from .synthetic import make_results
 
@@ -43,7 +43,7 @@ def test_layer_and_head_pages_show_every_registered_figure(synthetic_run, tmp_pa
     examples = choose_examples(RunFolder(synthetic_run).analysed_inputs()[0])
     assert EXAMPLE_MAPS.caption in text and len(examples) == 2
     for input_id in examples:
-        for view in VIEWS:
+        for view in views():
             image = f"L2-H3-map-{input_id}-{view}.png"
             assert f"]({image})](../explorer.md#input={input_id}&layer=2&head=3&view={view})" in text
             assert (generated / "heads" / image).is_file()

@@ -15,7 +15,7 @@ from PIL import Image
 
 from bertstory.report import style
 from bertstory.report.examples import choose_examples
-from bertstory.report.naming import VIEW_TITLES, class_names, head_name
+from bertstory.report.naming import class_names, head_name, view_title
 from bertstory.results import RunFolder
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -242,7 +242,7 @@ def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):
         text = _text(built_site.site / "generated" / "heads" / f"{head_name(layer, head)}.html")
         assert "heads , positions and head_distances tables" in text
         listed = ", ".join(f"{head_name(r.layer_b, r.head_b)} ({num(r.js)})" for r in nearest.itertuples())
-        assert f"by {VIEW_TITLES[view]}: {listed}" in text
+        assert f"by {view_title(view)}: {listed}" in text
 
 
 def test_reproduce_page_states_the_command_and_run(built_site):

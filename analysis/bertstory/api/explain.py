@@ -64,10 +64,7 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         maps = input_maps(loaded, encoded, estimator=estimator, probes=probes, seed=seed, input_id=EXPLAIN_INPUT_ID)
         seconds = time.perf_counter() - clock
         return Explanation(
-            attention=maps.attention,
-            local=maps.local,
-            global_=maps.global_,
-            contribution=maps.contribution,
+            maps=maps,
             tokens=encoded.tokens,
             text=text,
             text_pair=text_pair,

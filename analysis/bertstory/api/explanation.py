@@ -1,8 +1,9 @@
-"""The four maps of one input with its tokens and the settings they were computed with: what
+"""The maps of one input with its tokens and the settings they were computed with: what
 :func:`bertstory.explain` returns and :meth:`bertstory.Run.explanation` reads back."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bertstory.corpus import CorpusInput, content_hash
 from bertstory.errors import BertstoryError
 from bertstory.report.naming import head_name
 from bertstory.results import EXPLAIN_SOURCE, CorpusInfo, ModelInfo, RunFolder, RunRecord, RunSettings, SpecialTokens, ensure_writable
-from bertstory.views import MAP_NAMES, VIEWS
+from bertstory.maps import MAPS, InputMaps, views
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,20 @@ class ExplainSettings:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Explanation:
-    """The four maps of one input of ``n`` tokens (``docs/method.md#the-four-maps``).
+    """The maps of one input of ``n`` tokens (``docs/method.md#the-four-maps``), by registered name.
 
     Arrays are float32 and 0-based like the results files (``docs/results.md``): rows are
-    queries (outputs), columns input tokens, every row sums to 1.
+    queries (outputs), columns input tokens, every row sums to 1. ``explanation["global"]``
+    or, for a name that is an identifier, ``explanation.attention`` (``global`` as ``global_``):
+
+    - ``attention`` (L, H, n, n) attention probabilities; ``attention[2, 6]`` is head L3-H7.
+    - ``local`` (L, H, n, n) local attribution: each head's output against its layer's input.
+    - ``global`` (L, H, n, n) global attribution: each head's output against the embedding output.
+    - ``contribution`` (L, n, n) token contribution: each layer's output against the embedding output.
+    - every other registered map (:data:`bertstory.maps.MAPS`).
 
     Attributes:
-        attention: (L, H, n, n) attention probabilities; ``attention[2, 6]`` is head L3-H7.
-        local: (L, H, n, n) local attribution: each head's output against its layer's input.
-        global_: (L, H, n, n) global attribution: each head's output against the embedding
-            output (also ``explanation["global"]``).
-        contribution: (L, n, n) token contribution: each layer's output against the embedding output.
+        maps: the maps by name (:class:`~bertstory.maps.InputMaps`), in registry order.
         tokens: the ``n`` tokens, special tokens included.
         text, text_pair: the input.
         input_id: the input's id in a run folder (``00000`` unless read from a run).
@@ -68,10 +72,7 @@ class Explanation:
         seconds: how long it took.
     """
 
-    attention: np.ndarray
-    local: np.ndarray
-    global_: np.ndarray
-    contribution: np.ndarray
+    maps: InputMaps
     tokens: list[str]
     text: str
     text_pair: str | None
@@ -97,29 +98,37 @@ class Explanation:
     def num_heads(self) -> int:
         return self.model.num_heads
 
-    @property
-    def maps(self) -> dict[str, np.ndarray]:
-        """Every map by its results-file name: ``attention``, ``local``, ``global``, ``contribution``."""
-        return {"attention": self.attention, "local": self.local, "global": self.global_,
-                "contribution": self.contribution}
+    def __getattr__(self, attribute: str) -> np.ndarray:
+        """A map as an attribute (``explanation.attention``; ``global`` as ``global_``)."""
+        if attribute.startswith("__") or "maps" not in self.__dict__:
+            raise AttributeError(attribute)
+        return getattr(self.maps, attribute)
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A map by its results-file name (``explanation["global"]``)."""
-        if name not in MAP_NAMES:
-            raise BertstoryError(f"no map named {name!r}; the maps are {', '.join(MAP_NAMES)}")
+        if name not in self.maps:
+            raise BertstoryError(f"no map named {name!r}; the maps are {', '.join(self.maps)}")
         return self.maps[name]
 
-    def plot(self, layer: int, head: int) -> Figure:
-        """Attention, local and global attribution of head ``L{layer}-H{head}`` as three
-        token-labelled heat maps on one colour scale (share of the query's row).
+    def plot(self, layer: int, head: int, maps: Sequence[str] | None = None) -> Figure:
+        """Maps of head ``L{layer}-H{head}`` as token-labelled heat maps side by side on one colour
+        scale (share of the query's row): ``maps`` by name, in that order — by default the head's
+        views (attention, local and global attribution, then any other registered view); a layer's
+        map (``contribution``) shows layer ``layer``.
 
         ``layer`` and ``head`` are numbered from 1, as on the report's pages: ``plot(3, 7)``
         draws L3-H7, which is ``attention[2, 6]`` in the arrays.
         """
         _check_number("layer", layer, self.num_layers)
         _check_number("head", head, self.num_heads)
-        views = {view: self.maps[view][layer - 1, head - 1] for view in VIEWS}
-        return head_views_figure(views, self.tokens, head_name(layer, head))
+        names = [view for view in views() if view in self.maps] if maps is None else list(maps)
+        if isinstance(maps, str) or not names:
+            raise BertstoryError(f"maps must be a list of map names, not {maps!r}")
+        for name in names:
+            self[name]  # a one-line error for a name that is no map
+        panels = {name: self.maps[name][layer - 1] if MAPS[name].scope == "layer" else
+                  self.maps[name][layer - 1, head - 1] for name in names}
+        return head_views_figure(panels, self.tokens, head_name(layer, head))
 
     def to_dataframe(self) -> pd.DataFrame:
         """Every map value as one row of a tidy table: columns ``map, layer, head, query, key,

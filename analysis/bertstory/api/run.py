@@ -13,6 +13,7 @@ import pandas as pd
 
 from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.errors import BertstoryError
+from bertstory.maps import InputMaps, map_names
 from bertstory.results import RunFolder, RunRecord
 
 
@@ -62,7 +63,8 @@ class RunTables:
 
 class RunMaps:
     """The run's maps by input id, each input's read from its file when asked for:
-    ``run.maps["00000"]`` is a dict of ``attention``, ``local``, ``global`` (L, H, n, n),
+    ``run.maps["00000"]`` is a dict of every registered map by name (``attention``, ``local``,
+    ``global`` (L, H, n, n), ``contribution`` (L, n, n) …) and the input's ``tokens``;
     ``contribution`` (L, n, n), float32 as written, and ``tokens`` (list of str);
     ``list(run.maps)`` is the ids that have maps, in analysis order."""
 
@@ -135,10 +137,7 @@ class Run:
         row = listed.iloc[0]
         record = self.record
         return Explanation(
-            attention=maps["attention"],
-            local=maps["local"],
-            global_=maps["global"],
-            contribution=maps["contribution"],
+            maps=InputMaps({name: maps[name] for name in map_names()}),
             tokens=maps["tokens"],
             text=row["text"],
             text_pair=row["text_pair"] if isinstance(row["text_pair"], str) else None,

@@ -1,7 +1,7 @@
 """Keeping freed memory in the process on the CPU, where the C library is glibc.
 
 On the CPU every chunk of tangents allocates, frees and allocates again the same few large tensors
-(up to :data:`bertstory.engine.maps.CPU_CHUNK_ELEMENTS` floats each), for every layer. glibc's
+(up to :data:`bertstory.engine.attribution.CPU_CHUNK_ELEMENTS` floats each), for every layer. glibc's
 ``malloc`` serves blocks above its mmap threshold (at most 32 MiB) with a fresh ``mmap`` and hands
 them back to the kernel on ``free``, so each new tensor page-faults its way in again and the
 kernel zeroes every page of it: on the embedded model that costs a fifth of the ``exact``

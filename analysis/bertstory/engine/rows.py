@@ -29,7 +29,7 @@ from torch.func import vjp, vmap
 
 from bertstory.engine.families import family_for
 from bertstory.engine.layer_calls import LayerCall, capture_forward, layer_heads, run_layer
-from bertstory.engine.maps import chunk_budget, chunk_size_for, feed_forward_width
+from bertstory.engine.attribution import chunk_budget, chunk_size_for, feed_forward_width
 
 RowView = Literal["local", "global", "contribution"]
 ROW_VIEWS: tuple[RowView, ...] = get_args(RowView)

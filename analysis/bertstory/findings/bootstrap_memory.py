@@ -12,8 +12,8 @@ from bertstory.errors import BertstoryError
 from bertstory.findings.enrichment import CLASSES, compared_views
 from bertstory.findings.metrics import interval_metrics
 from bertstory.findings.resampling import chunk_rows
-from bertstory.findings.statistics import PAIRS, ROLLOUT_METHODS
-from bertstory.views import VIEWS
+from bertstory.findings.statistics import ROLLOUT_METHODS
+from bertstory.maps import view_pairs, views
 
 CHUNK_WORK = 2.5
 """Bytes one chunk of resamples takes while it is computed, per byte of its statistics (measured:
@@ -28,8 +28,8 @@ def resampled_values(num_layers: int, num_heads: int) -> int:
     the pooled value of every metric with intervals (:func:`~bertstory.findings.metrics.interval_metrics`)
     for every pair of views and head and every rollout method and layer."""
     heads, classes = num_layers * num_heads, len(CLASSES)
-    enrichment = 2 * len(VIEWS) * heads * classes + len(compared_views(VIEWS)) * num_layers * classes
-    return enrichment + len(interval_metrics()) * (len(PAIRS) * heads + len(ROLLOUT_METHODS) * num_layers)
+    enrichment = 2 * len(views()) * heads * classes + len(compared_views(views())) * num_layers * classes
+    return enrichment + len(interval_metrics()) * (len(view_pairs()) * heads + len(ROLLOUT_METHODS) * num_layers)
 
 
 def bootstrap_bytes(samples: int, n_inputs: int, num_layers: int, num_heads: int) -> int:

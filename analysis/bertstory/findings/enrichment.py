@@ -48,7 +48,7 @@ from bertstory.findings.divergence import spearman_from_ranks, standardised_rank
 from bertstory.findings.patterns import MASS_CLASSES
 from bertstory.findings.ratios import safe_divide
 from bertstory.findings.resampling import percentile_interval, resampled
-from bertstory.views import VIEWS
+from bertstory.maps import views as registered_views
 from bertstory.findings.tokens import TOKEN_CLASSES
 
 #: The classes, in the order of the last axis of every array here (column-name spelling).
@@ -112,15 +112,17 @@ class EnrichmentStatistics:
 
 
 def input_statistics(
-    maps: np.ndarray, token_masks: np.ndarray, causal: bool, views: Sequence[str] = VIEWS
+    maps: np.ndarray, token_masks: np.ndarray, causal: bool, views: Sequence[str] | None = None
 ) -> EnrichmentStatistics:
     """The statistics of one input (``N = 1``).
 
     ``maps`` are the input's row-stochastic maps stacked as ``(V, L, H, n, n)`` in the order
-    of ``views`` (rows = queries, columns = keys); ``token_masks`` its ``(n, 5)`` class
+    of ``views`` (default: the registered views, :func:`bertstory.maps.views`; rows = queries,
+    columns = keys); ``token_masks`` its ``(n, 5)`` class
     membership; ``causal`` whether row ``j`` sees only keys ``i ≤ j``. Mass on invisible
     keys is not counted.
     """
+    views = registered_views() if views is None else views
     maps = np.asarray(maps, dtype=np.float64)
     n = maps.shape[-1]
     if maps.ndim != 5 or maps.shape[0] != len(views) or maps.shape[-2] != n:

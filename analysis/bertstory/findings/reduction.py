@@ -22,8 +22,8 @@ import numpy as np
 from bertstory.findings.enrichment import CLASSES, EnrichmentStatistics
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.ratios import safe_divide
-from bertstory.findings.statistics import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS, Comparisons, InputStatistics
-from bertstory.views import VIEWS
+from bertstory.findings.statistics import ROLLOUT_METHODS, Comparisons, InputStatistics
+from bertstory.maps import cluster_views, view_pairs, views
 
 
 @dataclass
@@ -94,7 +94,7 @@ def reduce_statistics(
     """Fold ``(id, statistics)`` pairs, one at a time, into :class:`Sums`; ``inputs`` may be a
     generator (only the current input's statistics are held besides the per-input parts kept)."""
     head = (num_layers, num_heads)
-    v, p, m, o, k = len(VIEWS), len(PAIRS), len(ROLLOUT_METHODS), 2 * max_offset + 1, num_layers * num_heads
+    v, p, m, o, k = len(views()), len(view_pairs()), len(ROLLOUT_METHODS), 2 * max_offset + 1, num_layers * num_heads
     ids: list[str] = []
     input_rows = np.zeros(n_inputs, dtype=np.int64)
     class_mass = np.zeros((n_inputs, v, *head, len(CLASSES)))
@@ -104,7 +104,7 @@ def reduce_statistics(
     rollout = MetricSums.zeros(n_inputs, (m, num_layers))
     entropy_sums, entropy_rows = np.zeros((v, *head)), 0
     offset_sums, offset_rows = np.zeros((v, o, *head)), np.zeros(o, dtype=np.int64)
-    head_js = np.zeros((len(CLUSTER_VIEWS), k, k))
+    head_js = np.zeros((len(cluster_views()), k, k))
     own_parts: list[np.ndarray] = []
     own_top1 = np.zeros(num_layers, dtype=np.int64)
 
@@ -133,7 +133,7 @@ def reduce_statistics(
 
     return Sums(
         num_layers=num_layers, num_heads=num_heads, max_offset=max_offset, input_ids=ids, input_rows=input_rows,
-        classes=EnrichmentStatistics(views=VIEWS, mass=class_mass, uniform=class_uniform, rows=class_rows),
+        classes=EnrichmentStatistics(views=views(), mass=class_mass, uniform=class_uniform, rows=class_rows),
         entropy_sums=entropy_sums, entropy_rows=entropy_rows, offset_sums=offset_sums, offset_rows=offset_rows,
         pairs=pairs, head_js_sums=head_js,
         own_share=np.concatenate(own_parts, axis=1) if own_parts else np.zeros((num_layers, 0)),

@@ -8,13 +8,19 @@ kept for a sample of inputs only, and statistics written by several workers redu
 
 They are sums and counts over the input's query rows, so that pooled means over all rows of
 all inputs are ratios of sums; the per-input sums also carry what the medians and bootstrap
-intervals over inputs need. ``V`` views (:data:`~bertstory.views.VIEWS`), ``L`` layers,
-``H`` heads, ``K = L·H``, ``n`` tokens (= query rows), ``C`` classes
-(:data:`~bertstory.findings.enrichment.CLASSES`), ``P`` view pairs (:data:`PAIRS`), ``M``
-rollout methods (:data:`ROLLOUT_METHODS`). A row counts for a class, a relative offset or
-the entropy only where that exists among the keys the row may see (all ``n`` keys, or keys
-``i ≤ j`` under a causal mask); the per-row metrics (:data:`~bertstory.findings.metrics.METRICS`)
-handle the visible keys themselves (``docs/method.md#decoders``).
+intervals over inputs need. ``V`` views (the maps of a head, :func:`bertstory.maps.views`),
+``L`` layers, ``H`` heads, ``K = L·H``, ``n`` tokens (= query rows), ``C`` classes
+(:data:`~bertstory.findings.enrichment.CLASSES`), ``P`` compared pairs of maps
+(:func:`bertstory.maps.view_pairs`), ``M`` rollout methods (:data:`ROLLOUT_METHODS`). A row
+counts for a class, a relative offset or the entropy only where that exists among the keys the
+row may see (all ``n`` keys, or keys ``i ≤ j`` under a causal mask); the per-row metrics
+(:data:`~bertstory.findings.metrics.METRICS`) handle the visible keys themselves
+(``docs/method.md#decoders``).
+
+In memory the arrays of all views (pairs) are stacked along a first axis in registry order; in the
+file each view's (pair's) array has a name of its own (``class_mass_attention``,
+``pair_attention_local_js`` …), so that a map or metric registered since the file was written
+makes it stale (it lacks that map's arrays) and it is recomputed from the maps.
 """
 
 from __future__ import annotations
@@ -31,18 +37,18 @@ from bertstory.findings.enrichment import input_statistics as class_statistics
 from bertstory.findings.metrics import METRICS, compare_rows
 from bertstory.findings.rollout import attention_rollout, head_average
 from bertstory.findings.tokens import class_masks
-from bertstory.views import VIEWS
+from bertstory.maps import cluster_views, pair_names, view_pairs, views
 
 #: Format number of the statistics files; bumped whenever what they hold changes, so that
 #: statistics written by another version are recomputed from the maps. 2: a causal row's
 #: Spearman correlations rank its visible keys only; a decoder's ``CLS`` is its first token.
-STATISTICS_FORMAT = 2
-#: Compared pairs of views, in table order (``js_attention_local`` …).
-PAIRS: tuple[tuple[str, str], ...] = (("attention", "local"), ("attention", "global"), ("local", "global"))
-#: Views whose heads are clustered.
-CLUSTER_VIEWS: tuple[str, ...] = ("attention", "global")
+#: 3: one array per registered view and compared pair (``class_mass_{view}``,
+#: ``pair_{a}_{b}_{metric}`` …), where format 2 stacked them.
+STATISTICS_FORMAT = 3
 #: What is compared with token contribution per layer: rollout Rˡ and raw head-averaged Āˡ.
 ROLLOUT_METHODS: tuple[str, ...] = ("rollout", "attention")
+#: The map the rollout methods are compared with, and whose own-token share is kept.
+MIXING_MAP = "contribution"
 
 
 @dataclass(frozen=True)
@@ -60,22 +66,41 @@ class Comparisons:
     rows: dict[str, np.ndarray]
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        """The file's arrays ``{prefix}_{metric}`` and ``{prefix}_{metric}_rows``, in registry order."""
+        """The file's arrays (:func:`comparison_names`), in registry order."""
         out = {}
-        for name in METRICS:
-            out[f"{prefix}_{name}"] = self.sums[name]
-            if name in self.rows:
-                out[f"{prefix}_{name}_rows"] = self.rows[name]
+        for index, part in enumerate(_parts(prefix)):
+            for name in METRICS:
+                out[f"{part}_{name}"] = self.sums[name][index] if prefix == "pair" else self.sums[name]
+                if name in self.rows:
+                    out[f"{part}_{name}_rows"] = self.rows[name][index] if prefix == "pair" else self.rows[name]
         return out
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> Comparisons:
-        return cls(sums={name: arrays[f"{prefix}_{name}"] for name in METRICS},
-                   rows={name: arrays[f"{prefix}_{name}_rows"] for name, metric in METRICS.items() if metric.partial})
+        def gather(suffix: str) -> np.ndarray:
+            parts = [arrays[f"{part}_{suffix}"] for part in _parts(prefix)]
+            return np.stack(parts) if prefix == "pair" else parts[0]
+
+        return cls(sums={name: gather(name) for name in METRICS},
+                   rows={name: gather(f"{name}_rows") for name, metric in METRICS.items() if metric.partial})
 
 
 #: Statistics held as :class:`Comparisons`, by file prefix: the view pairs and rollout.
 _COMPARISONS = ("pair", "rollout")
+#: Statistics stacked over the views (or clustered views) in memory, one array per view in the file.
+_PER_VIEW = {"class_mass": views, "entropy_sum": views, "offset_mass": views, "head_js": cluster_views}
+
+
+def _parts(prefix: str) -> list[str]:
+    """The file's name stems of a :class:`Comparisons`: ``pair_{a}_{b}`` per compared pair, or ``rollout``."""
+    return [f"pair_{name}" for name in pair_names()] if prefix == "pair" else [prefix]
+
+
+def comparison_names(prefix: str) -> list[str]:
+    """The file's arrays of the :class:`Comparisons` ``prefix``: per stem, every metric's sums
+    ``{stem}_{metric}``, then its rows ``{stem}_{metric}_rows`` where counted."""
+    return [name for part in _parts(prefix) for metric in METRICS.values()
+            for name in (f"{part}_{metric.name}", *((f"{part}_{metric.name}_rows",) if metric.partial else ()))]
 
 
 @dataclass(frozen=True)
@@ -84,7 +109,7 @@ class InputStatistics:
 
     Attributes:
         rows: query rows of the input (= ``n``).
-        class_mass: float64 ``(V, L, H, C)`` — Σ over the rows where the class exists of the row's
+        class_mass: float64 ``(V, L, H, C)`` (file: ``class_mass_{view}`` each ``(L, H, C)``) — Σ over the rows where the class exists of the row's
             mass on it (:class:`~bertstory.findings.enrichment.EnrichmentStatistics` ``mass``).
         class_uniform: float64 ``(C,)`` — the same sum for the row uniform over its visible keys.
         class_rows: int64 ``(C,)`` — rows where the class exists.
@@ -94,8 +119,8 @@ class InputStatistics:
         offset_mass: float64 ``(V, 2n − 1, L, H)`` — Σ over rows of the row's value at token
             ``j + k``, offsets ``k = −(n − 1) .. n − 1`` (0 where ``j + k`` is not visible).
         offset_rows: int64 ``(2n − 1,)`` — rows where token ``j + k`` exists and is visible.
-        pair: :class:`Comparisons` ``(P, L, H)`` of the two views of each pair (arrays ``pair_js`` …).
-        head_js: float64 ``(len(CLUSTER_VIEWS), K, K)`` — Σ over rows of the JS divergence between
+        pair: :class:`Comparisons` ``(P, L, H)`` of the two maps of each pair (arrays ``pair_{a}_{b}_js`` …).
+        head_js: float64 ``(len(cluster_views()), K, K)`` (file: ``head_js_{view}``) — Σ over rows of the JS divergence between
             the rows of every two heads (index ``l·H + h``).
         own_share: float64 ``(L, n)`` — ``Cˡ_jj``, each output's share from its own token.
         own_top1: int64 ``(L,)`` — outputs whose largest contributor is their own token.
@@ -122,12 +147,17 @@ class InputStatistics:
         out = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            out.update(value.arrays(f.name) if f.name in _COMPARISONS else {f.name: np.asarray(value)})
+            if f.name in _COMPARISONS:
+                out.update(value.arrays(f.name))
+            elif f.name in _PER_VIEW:
+                out.update({f"{f.name}_{view}": part for view, part in zip(_PER_VIEW[f.name](), value)})
+            else:
+                out[f.name] = np.asarray(value)
         return out
 
     @staticmethod
     def array_names() -> list[str]:
-        """The names of the file's arrays (those of :meth:`arrays`), for the registered metrics."""
+        """The names of the file's arrays (those of :meth:`arrays`), for the registered maps and metrics."""
         return ["rows", "entropy_rows", *_shapes(1, 1, 1)]
 
     @classmethod
@@ -151,31 +181,26 @@ class InputStatistics:
                 raise ValueError(f"{name} has shape {values[name].shape}, expected {shape} "
                                  f"(L={num_layers}, H={num_heads}, n={n})")
         fields = {f.name: int(values[f.name]) if f.name in ("rows", "entropy_rows") else
-                  Comparisons.from_arrays(values, f.name) if f.name in _COMPARISONS else values[f.name]
+                  Comparisons.from_arrays(values, f.name) if f.name in _COMPARISONS else
+                  np.stack([values[f"{f.name}_{view}"] for view in _PER_VIEW[f.name]()]) if f.name in _PER_VIEW else
+                  values[f.name]
                   for f in dataclasses.fields(cls)}
         return cls(**fields)
 
 
 def _shapes(n: int, num_layers: int, num_heads: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every array of :class:`InputStatistics` but the scalars."""
-    v, p, m, c = len(VIEWS), len(PAIRS), len(ROLLOUT_METHODS), len(CLASSES)
+    """The shape of every array of the file but the scalars, for the registered maps and metrics."""
+    m, c = len(ROLLOUT_METHODS), len(CLASSES)
     k = num_layers * num_heads
     head = (num_layers, num_heads)
+    per_view = {"class_mass": (*head, c), "entropy_sum": head, "offset_mass": (2 * n - 1, *head), "head_js": (k, k)}
     return {
-        "class_mass": (v, *head, c), "class_uniform": (c,), "class_rows": (c,),
-        "entropy_sum": (v, *head),
-        "offset_mass": (v, 2 * n - 1, *head), "offset_rows": (2 * n - 1,),
-        **{name: (p, *head) for name in _comparison_names("pair")},
-        "head_js": (len(CLUSTER_VIEWS), k, k),
+        **{f"{name}_{view}": shape for name, shape in per_view.items() for view in _PER_VIEW[name]()},
+        "class_uniform": (c,), "class_rows": (c,), "offset_rows": (2 * n - 1,),
+        **{name: head for name in comparison_names("pair")},
         "own_share": (num_layers, n), "own_top1": (num_layers,),
-        **{name: (m, num_layers) for name in _comparison_names("rollout")},
+        **{name: (m, num_layers) for name in comparison_names("rollout")},
     }
-
-
-def _comparison_names(prefix: str) -> list[str]:
-    """The file's arrays of the :class:`Comparisons` ``prefix`` (sums, then rows where counted)."""
-    return [name for metric in METRICS.values()
-            for name in (f"{prefix}_{metric.name}", *((f"{prefix}_{metric.name}_rows",) if metric.partial else ()))]
 
 
 def offset_sums(p: np.ndarray, causal: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +221,7 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
                        causal: bool) -> InputStatistics:
     """The statistics of one input.
 
-    ``maps`` holds its row-normalised float64 maps (``attention``, ``local``, ``global``
+    ``maps`` holds its row-normalised float64 maps by registered name (a head's views
     ``(L, H, n, n)``, ``contribution`` ``(L, n, n)``; rows = queries, columns = keys), as
     :func:`bertstory.results.normalise_map` makes them; ``tokens`` its ``n`` tokens, ``cls`` and
     ``sep`` the model's first and separator tokens (``run.json`` ``special_tokens``);
@@ -204,17 +229,18 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
     its first token and whose maps are zero above the diagonal).
     """
     n = len(tokens)
-    num_layers, num_heads = maps["attention"].shape[:2]
-    stacked = np.stack([maps[view] for view in VIEWS])
+    head_views = views()
+    num_layers, num_heads = maps[head_views[0]].shape[:2]
+    stacked = np.stack([maps[view] for view in head_views])
     classes = class_statistics(stacked, class_masks(tokens, cls, sep, first_is_cls=causal), causal)
     entropy = normalised_entropy(stacked, causal)
     offset_mass, offset_rows = offset_sums(stacked, causal)
 
-    pair = Comparisons(*compare_rows([(maps[a], maps[b]) for a, b in PAIRS], causal))
+    pair = Comparisons(*compare_rows([(maps[a], maps[b]) for a, b in view_pairs()], causal))
     k = num_layers * num_heads
-    head_js = np.stack([pairwise_js_sum(maps[view].reshape(k, n, n)) for view in CLUSTER_VIEWS])
+    head_js = np.stack([pairwise_js_sum(maps[view].reshape(k, n, n)) for view in cluster_views()])
 
-    contribution = maps["contribution"]
+    contribution = maps[MIXING_MAP]
     estimates = {"rollout": attention_rollout(maps["attention"]), "attention": head_average(maps["attention"])}
     rollout = Comparisons(*compare_rows([(estimates[method], contribution) for method in ROLLOUT_METHODS], causal))
 

@@ -18,18 +18,15 @@ from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, labe
 from bertstory.findings.persistence import PATTERN_CLASSES, head_patterns, persistence, persistence_counts
 from bertstory.findings.ratios import safe_divide
 from bertstory.findings.reduction import MetricSums, Sums
-from bertstory.findings.statistics import CLUSTER_VIEWS, PAIRS, ROLLOUT_METHODS
-from bertstory.views import VIEWS
+from bertstory.findings.statistics import ROLLOUT_METHODS
+from bertstory.maps import cluster_views, pair_names, persistence_views, views
 
 #: Names of the tables, in the order they are written.
 TABLE_NAMES: tuple[str, ...] = (
     "heads", "layers", "transitions", "persistence", "rollout", "positions", "head_embedding", "head_distances",
 )
-PAIR_NAMES: tuple[str, ...] = tuple(f"{a}_{b}" for a, b in PAIRS)
 #: Columns ``{metric}_{name}_{suffix}`` of a metric with intervals, besides its mean.
 INTERVAL_SUFFIXES: tuple[str, ...] = ("median", "lo", "hi")
-#: The views a head's pattern may persist into (columns ``persists_{view}``, table ``persistence``).
-PERSISTENCE_VIEWS: tuple[str, ...] = ("local", "global")
 
 
 def _bootstrap(sums: Sums, config: FindingsConfig) -> tuple[dict[str, dict[str, np.ndarray]], ...]:
@@ -76,17 +73,17 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
     flat = lambda a: np.asarray(a).reshape(-1)  # noqa: E731 — (L, H) → head order L1-H1, L1-H2, …
 
     evidence = summarise(sums.classes, config.bootstrap_samples, int(config.seed or 0))
-    masses = {view: {c: evidence.mass[vi][..., ci] for ci, c in enumerate(CLASSES)} for vi, view in enumerate(VIEWS)}
-    entropy = {view: safe_divide(sums.entropy_sums[vi], sums.entropy_rows) for vi, view in enumerate(VIEWS)}
-    labels = {view: label_heads(masses[view], entropy[view], config) for view in VIEWS}
+    masses = {view: {c: evidence.mass[vi][..., ci] for ci, c in enumerate(CLASSES)} for vi, view in enumerate(views())}
+    entropy = {view: safe_divide(sums.entropy_sums[vi], sums.entropy_rows) for vi, view in enumerate(views())}
+    labels = {view: label_heads(masses[view], entropy[view], config) for view in views()}
     patterns = head_patterns(labels["attention"], evidence.evidence("attention"), config)
-    persisting = {view: persistence(patterns, evidence.evidence(view), config) for view in PERSISTENCE_VIEWS}
+    persisting = {view: persistence(patterns, evidence.evidence(view), config) for view in persistence_views()}
     pair_intervals, rollout_intervals = _bootstrap(sums, config)
 
     # Head clustering per view.
     distances = sums.head_js_sums / rows
     embeddings, clusters, stress = {}, {}, {}
-    for ci, view in enumerate(CLUSTER_VIEWS):
+    for ci, view in enumerate(cluster_views()):
         embeddings[view], stress[view] = mds_layout(distances[ci], int(config.seed or 0))
         clusters[view] = cluster_heads(distances[ci], config.n_clusters)
 
@@ -96,21 +93,21 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
         "n_inputs": np.full(n_layers * n_heads, sums.n_inputs, dtype=np.int64),
         "n_queries": np.full(n_layers * n_heads, rows, dtype=np.int64),
     }
-    for view in VIEWS:
+    for view in views():
         for c in MASS_CLASSES:
             heads[f"mass_{c}_{view}"] = flat(masses[view][c])
         heads[f"entropy_{view}"] = flat(entropy[view])
         heads[f"label_{view}"] = flat(labels[view]).astype(str)
-    heads.update(_metric_columns(sums.pairs, pair_intervals, PAIR_NAMES, rows, flat))
+    heads.update(_metric_columns(sums.pairs, pair_intervals, pair_names(), rows, flat))
     heads.update(_evidence_columns(evidence, flat))
     heads["pattern"] = flat(patterns).astype(str)
-    for view in PERSISTENCE_VIEWS:
+    for view in persistence_views():
         heads[f"persists_{view}"] = flat(persisting[view][0])
-    for view in PERSISTENCE_VIEWS:
+    for view in persistence_views():
         heads[f"persists_specific_{view}"] = flat(persisting[view][1])
     heads["persists_label"] = heads["label_attention"] == heads["label_global"]
-    heads["cluster"] = clusters["attention"]
-    heads["cluster_global"] = clusters["global"]
+    for view in cluster_views():
+        heads[cluster_column(view)] = clusters[view]
     heads_df = pd.DataFrame(heads)
 
     tables = {
@@ -124,6 +121,12 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
         "head_distances": _distances_table(distances, n_layers, n_heads),
     }
     return tables, {"mds_stress": stress}
+
+
+def cluster_column(view: str) -> str:
+    """The ``heads`` column of a head's cluster in ``view``: ``cluster`` for the first clustered
+    view (attention), ``cluster_{view}`` for the others."""
+    return "cluster" if view == cluster_views()[0] else f"cluster_{view}"
 
 
 def _evidence_columns(evidence: EnrichmentSummary, flat) -> dict[str, np.ndarray]:
@@ -148,7 +151,7 @@ def _persistence_table(patterns: np.ndarray, persisting: dict[str, tuple[np.ndar
     n_layers = patterns.shape[0]
     class_index = [CLASSES.index(label_column(c)) for c in PATTERN_CLASSES]
     frames = []
-    for view in PERSISTENCE_VIEWS:
+    for view in persistence_views():
         with_pattern, n_persist, n_specific = persistence_counts(patterns, *persisting[view])
         s = evidence.spearman_views.index(view)
         grid_layer, grid_class = np.meshgrid(np.arange(n_layers), np.arange(len(PATTERN_CLASSES)), indexing="ij")
@@ -168,8 +171,8 @@ def _persistence_table(patterns: np.ndarray, persisting: dict[str, tuple[np.ndar
 
 def head_metric_columns() -> list[str]:
     """Numeric per-head metric columns that ``layers`` summarises (mean and median over heads)."""
-    columns = [f"mass_{c}_{v}" for v in VIEWS for c in MASS_CLASSES] + [f"entropy_{v}" for v in VIEWS]
-    columns += [f"{m}_{pair}" for pair in PAIR_NAMES for m in METRICS]
+    columns = [f"mass_{c}_{v}" for v in views() for c in MASS_CLASSES] + [f"entropy_{v}" for v in views()]
+    columns += [f"{m}_{pair}" for pair in pair_names() for m in METRICS]
     return columns
 
 
@@ -184,7 +187,7 @@ def _layers_table(heads: pd.DataFrame, sums: Sums) -> pd.DataFrame:
         columns[f"{column}_mean"] = grouped[column].mean().to_numpy()
         columns[f"{column}_median"] = grouped[column].median().to_numpy()
     layer_of_head = heads["layer"].to_numpy() - 1
-    for view in VIEWS:
+    for view in views():
         values = heads[f"label_{view}"].to_numpy()
         for label in LABELS:
             counts = np.bincount(layer_of_head[values == label], minlength=sums.num_layers)
@@ -240,7 +243,7 @@ def _rollout_table(sums: Sums, intervals: dict[str, dict[str, np.ndarray]]) -> p
 def _positions_table(sums: Sums) -> pd.DataFrame:
     offsets = np.arange(-sums.max_offset, sums.max_offset + 1)
     n_layers, n_heads = sums.num_layers, sums.num_heads
-    v, o = len(VIEWS), offsets.size
+    v, o = len(views()), offsets.size
     # index order: layer, head, view, offset
     mass = safe_divide(sums.offset_sums, sums.offset_rows[None, :, None, None])  # (V, O, L, H)
     mass = mass.transpose(2, 3, 0, 1)  # (L, H, V, O)
@@ -248,7 +251,7 @@ def _positions_table(sums: Sums) -> pd.DataFrame:
     return pd.DataFrame({
         "layer": grid[0].ravel().astype(np.int64) + 1,
         "head": grid[1].ravel().astype(np.int64) + 1,
-        "view": np.asarray(VIEWS, dtype=object)[grid[2].ravel()].astype(str),
+        "view": np.asarray(views(), dtype=object)[grid[2].ravel()].astype(str),
         "offset": offsets[grid[3].ravel()].astype(np.int64),
         "mass": mass.ravel(),
         "n_queries": sums.offset_rows[grid[3].ravel()].astype(np.int64),
@@ -257,7 +260,7 @@ def _positions_table(sums: Sums) -> pd.DataFrame:
 
 def _embedding_table(embeddings: dict, clusters: dict, n_layers: int, n_heads: int) -> pd.DataFrame:
     frames = []
-    for view in CLUSTER_VIEWS:
+    for view in cluster_views():
         frames.append(pd.DataFrame({
             "view": view,
             "layer": np.repeat(np.arange(1, n_layers + 1), n_heads).astype(np.int64),
@@ -272,7 +275,7 @@ def _distances_table(distances: np.ndarray, n_layers: int, n_heads: int) -> pd.D
     k = n_layers * n_heads
     a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
     frames = []
-    for ci, view in enumerate(CLUSTER_VIEWS):
+    for ci, view in enumerate(cluster_views()):
         frames.append(pd.DataFrame({
             "view": view,
             "layer_a": (a.ravel() // n_heads + 1).astype(np.int64), "head_a": (a.ravel() % n_heads + 1).astype(np.int64),

@@ -23,7 +23,8 @@ from bertstory.findings.config import FindingsConfig
 from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
 from bertstory.findings.store import reduce_run, refresh_statistics
-from bertstory.findings.tables import PERSISTENCE_VIEWS, TABLE_NAMES, build_tables
+from bertstory.findings.tables import TABLE_NAMES, build_tables
+from bertstory.maps import persistence_views
 from bertstory.results import RunFolder
 
 #: Bumped whenever a table's definition or columns change; old tables are then recomputed.
@@ -77,7 +78,7 @@ def _headline(tables: dict[str, pd.DataFrame]) -> dict:
         "persists_label_fraction": float(tables["heads"]["persists_label"].mean()),
         "heads_with_pattern": int((tables["heads"]["pattern"] != NO_PATTERN).sum()),
         **{f"persists_{kind}{view}": int(tables["heads"][f"persists_{kind}{view}"].sum())
-           for view in PERSISTENCE_VIEWS for kind in ("", "specific_")},
+           for view in persistence_views() for kind in ("", "specific_")},
     }
 
 

@@ -261,7 +261,7 @@ def _analyse_share(loaded: LoadedModel, folder: RunFolder, share: list[PreparedI
     for p in todo:
         started = time.perf_counter()
         arrays = input_maps(loaded, p.encoded, estimator=settings.estimator, probes=settings.probes,
-                            seed=settings.seed, input_id=p.item.id).as_arrays()
+                            seed=settings.seed, input_id=p.item.id)
         timed.add(len(p.encoded.tokens), time.perf_counter() - started)
         if p.item.id in kept:
             folder.save_maps(p.item.id, arrays, p.encoded.tokens)

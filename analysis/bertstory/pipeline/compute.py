@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bertstory.engine import InputMaps, compute_maps
 from bertstory.engine.rows import MapRow, RowNorms, row_norms
 from bertstory.engine.tangents import probe_generator, token_directions
+from bertstory.maps import InputMaps
+from bertstory.maps.compute import compute_maps
 from bertstory.models import Encoded, LoadedModel, model_features
 
 
 def input_maps(loaded: LoadedModel, encoded: Encoded, *, estimator: str, probes: int, seed: int,
                input_id: str) -> InputMaps:
-    """The four maps of one tokenised input (probe directions seeded by ``seed`` and ``input_id``)."""
+    """Every registered map of one tokenised input (probe directions seeded by ``seed`` and ``input_id``)."""
     return compute_maps(loaded.model, model_features(loaded, encoded), estimator=estimator, probes=probes, seed=seed,
                         input_id=input_id)
 

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from bertstory.engine.flops import estimator_flops, row_flops
-from bertstory.engine.maps import feed_forward_width, frobenius_shares
+from bertstory.engine.attribution import feed_forward_width, frobenius_shares
 from bertstory.engine.rows import ROW_VIEWS, MapRow
 from bertstory.errors import BertstoryError
+from bertstory.maps import MAPS, estimated_maps
 from bertstory.models import Encoded, LoadedModel
 from bertstory.pipeline.compute import input_row_norms
 from bertstory.pipeline.settings import AnalyzeSettings
@@ -30,14 +31,23 @@ from bertstory.results import RunFolder
 
 ESTIMATOR_TABLE = "estimator_error"
 """The table this check writes (``docs/results.md#tables``)."""
-CHECK_VIEWS = ROW_VIEWS
-"""The maps an estimator computes (attention is exact by construction)."""
 TABLE_COLUMNS = ("input_id", "n_tokens", "view", "layer", "head", "query", "probes", "tv", "max_abs_error")
 """The table's columns: layers and heads numbered from 1 (no head for ``contribution``), the query
 position from 0 as in the input's tokens."""
 MAX_CHECK_ROWS = 100
 """Most rows measured per map: enough for the mean error of a map to within about a tenth of the
 rows' spread, whatever the size of the run."""
+
+
+def check_views() -> tuple[str, ...]:
+    """The maps the probe estimator approximates (:func:`~bertstory.maps.estimated_maps`), which the
+    check measures; each must be one whose exact rows the engine computes."""
+    views = estimated_maps()
+    unknown = [view for view in views if view not in ROW_VIEWS]
+    if unknown:
+        raise BertstoryError(f"map {unknown[0]!r} is registered as estimated, but the estimator check can only "
+                             f"compute exact rows of {', '.join(ROW_VIEWS)}")
+    return views
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,7 @@ class ModelShape:
 
     def rows_per_token(self, view: str) -> int:
         """Rows of ``view``'s map per input token: one per layer and head (per layer for ``contribution``)."""
-        return self.num_layers * (1 if view == "contribution" else self.num_heads)
+        return self.num_layers * (self.num_heads if MAPS[view].scope == "head" else 1)
 
 
 @dataclass
@@ -89,7 +99,7 @@ class CheckPlan:
 
     def describe(self, probes: int, seconds_per_flop: float | None) -> str:
         """The line the CLI prints before the check: what it measures and how long it will take."""
-        counts = ", ".join(f"{self.rows_of(view)} {view}" for view in CHECK_VIEWS)
+        counts = ", ".join(f"{self.rows_of(view)} {view}" for view in check_views())
         inputs = len({input_id for input_id, _ in self.rows})
         share = f"{self.flops / self.run_flops:.0%} of the run's compute"
         cost = f"about {_duration(self.flops * seconds_per_flop)}, {share}" if seconds_per_flop else share
@@ -143,14 +153,17 @@ def draw_rows(lengths: Sequence[tuple[str, int]], view: str, count: int, shape: 
     ``(input_id, n_tokens)``, seeded by ``seed`` and the view."""
     per_input = np.array([n * shape.rows_per_token(view) for _, n in lengths])
     ends = np.cumsum(per_input)
-    rng = np.random.default_rng([seed, CHECK_VIEWS.index(view)])
+    rng = np.random.default_rng([seed, check_views().index(view)])
     drawn = []
     for flat in sorted(rng.choice(int(ends[-1]), size=count, replace=False).tolist()):
         i = int(np.searchsorted(ends, flat, side="right"))
         input_id, n = lengths[i]
         within = flat - (ends[i] - per_input[i])
-        layer, within = divmod(within, n * (1 if view == "contribution" else shape.num_heads))
-        head, query = (None, within) if view == "contribution" else divmod(within, n)
+        if MAPS[view].scope == "head":
+            layer, within = divmod(within, n * shape.num_heads)
+            head, query = divmod(within, n)
+        else:
+            (layer, query), head = divmod(within, n), None
         drawn.append((input_id, MapRow(view, int(layer), head if head is None else int(head), int(query))))
     return drawn
 
@@ -162,11 +175,11 @@ def plan_check(lengths: Sequence[tuple[str, int]], shape: ModelShape, probes: in
     :func:`draw_rows`."""
     tokens = [n for _, n in lengths]
     total = run_flops(tokens, shape, probes)
-    costs = {view: mean_row_flops(view, tokens, shape) for view in CHECK_VIEWS}
-    limits = {view: min(MAX_CHECK_ROWS, sum(tokens) * shape.rows_per_token(view)) for view in CHECK_VIEWS}
+    costs = {view: mean_row_flops(view, tokens, shape) for view in check_views()}
+    limits = {view: min(MAX_CHECK_ROWS, sum(tokens) * shape.rows_per_token(view)) for view in check_views()}
     counts = rows_per_view(budget * total, costs, limits)
     order = {input_id: i for i, (input_id, _) in enumerate(lengths)}
-    rows = sorted((drawn for view in CHECK_VIEWS for drawn in draw_rows(lengths, view, counts[view], shape, seed)),
+    rows = sorted((drawn for view in check_views() for drawn in draw_rows(lengths, view, counts[view], shape, seed)),
                   key=lambda item: order[item[0]])
     n_of = dict(lengths)
     flops = sum(row_flops(row.view, row.layer, n_of[input_id], shape.hidden_size, shape.feed_forward_width,

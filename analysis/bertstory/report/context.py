@@ -12,13 +12,14 @@ import pandas as pd
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.patterns import MASS_CLASSES, POSITIONAL, label_column
 from bertstory.findings.persistence import NO_PATTERN
-from bertstory.findings.tables import INTERVAL_SUFFIXES, PAIR_NAMES, PERSISTENCE_VIEWS
+from bertstory.findings.tables import INTERVAL_SUFFIXES
+from bertstory.maps import pair_names, persistence_views
 from bertstory.report import frames
 from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
 from bertstory.report.markdown import escape, interval, num, pct
-from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, ClassNames, head_name, layer_name, layer_slug
+from bertstory.report.naming import ClassNames, head_name, layer_name, layer_slug, pair_title, view_title
 from bertstory.results import RunFolder
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 NEAREST = 3
 """Nearest heads listed on a head's page, per view."""
@@ -82,14 +83,14 @@ def layer_persistence(heads: pd.DataFrame) -> dict:
     """A layer's (or any set of heads') pattern counts: ``heads``, ``patterned`` (with a
     pattern), and per view (local, global) ``persist`` and ``specific``."""
     out = {"heads": len(heads), "patterned": int((heads["pattern"] != NO_PATTERN).sum())}
-    for view in PERSISTENCE_VIEWS:
+    for view in persistence_views():
         out[view] = {"persist": int(heads[f"persists_{view}"].sum()),
                      "specific": int(heads[f"persists_specific_{view}"].sum())}
     return out
 
 
 PATTERN_FATE_COLUMNS = [
-    "pattern", "heads", *(f"into {view} (specifically)" for view in PERSISTENCE_VIEWS),
+    "pattern", "heads", *(f"into {view} (specifically)" for view in persistence_views()),
     "enrichment if kept", "if vanished",
 ]
 """Columns of :func:`pattern_fates`."""
@@ -108,7 +109,7 @@ def pattern_fates(heads: pd.DataFrame, names: ClassNames) -> list[list[str]]:
         if group.empty:
             continue
         counts = layer_persistence(heads[heads["pattern"] == name])
-        cells = [f"{counts[view]['persist']} ({counts[view]['specific']})" for view in PERSISTENCE_VIEWS]
+        cells = [f"{counts[view]['persist']} ({counts[view]['specific']})" for view in persistence_views()]
         medians = [num(part["E"].median(), 2) + "×" if len(part) else "—"
                    for part in (group[group["persists"]], group[~group["persists"]])]
         rows.append([names.markdown_patterns[name], str(counts["patterned"]), *cells, *medians])
@@ -161,18 +162,18 @@ def head_row(row: pd.Series) -> dict:
         "head": int(row["head"]),
         "name": head_name(int(row["layer"]), int(row["head"])),
         "pattern": str(row["pattern"]),
-        "persists": {v: _persistence_word(row, v) for v in PERSISTENCE_VIEWS},
+        "persists": {v: _persistence_word(row, v) for v in persistence_views()},
         "persists_label": bool(row["persists_label"]),
         "cluster": {"attention": int(row["cluster"]), "global": int(row["cluster_global"])},
-        "labels": {v: str(row[f"label_{v}"]) for v in VIEWS},
-        "entropy": {v: num(row[f"entropy_{v}"]) for v in VIEWS},
-        "mass": {v: {c: num(row[f"mass_{c}_{v}"]) for c in MASS_CLASSES} for v in VIEWS},
+        "labels": {v: str(row[f"label_{v}"]) for v in views()},
+        "entropy": {v: num(row[f"entropy_{v}"]) for v in views()},
+        "mass": {v: {c: num(row[f"mass_{c}_{v}"]) for c in MASS_CLASSES} for v in views()},
         "evidence": {c: {v: {"enrichment": _ratio(row, "enrichment", c, v), "specific": _ratio(row, "specific", c, v)}
-                         for v in VIEWS} for c in MASS_CLASSES},
+                         for v in views()} for c in MASS_CLASSES},
         "pairs": {},
     }
-    for pair in PAIR_NAMES:
-        out["pairs"][pair] = {"title": PAIR_TITLES[pair], **metric_cells(row, pair)}
+    for pair in pair_names():
+        out["pairs"][pair] = {"title": pair_title(pair), **metric_cells(row, pair)}
     return out
 
 
@@ -256,9 +257,9 @@ def pattern_story(row: pd.Series, config: dict) -> list[str]:
                      f"specificity {_ratio(row, 'specific', c, 'attention')} ≥ "
                      f"{num(config['pattern_specificity'], 2)}, {lower}: its pattern is **{pattern}**."]
     need_e, need_s = num(config["persist_enrichment"], 2), num(config["persist_specificity"], 2)
-    for view in PERSISTENCE_VIEWS:
+    for view in persistence_views():
         e, sp = _ratio(row, "enrichment", c, view), _ratio(row, "specific", c, view)
-        title = VIEW_TITLES[view]
+        title = view_title(view)
         if row[f"persists_specific_{view}"]:
             sentences.append(f"It persists specifically into {title}: enrichment {e} ≥ {need_e} and specificity "
                              f"{sp} ≥ {need_s}, {lower}.")

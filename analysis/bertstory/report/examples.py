@@ -9,7 +9,7 @@ import pandas as pd
 
 from bertstory.results import RunFolder
 from bertstory.results.map_sample import is_pair
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 EXAMPLE_COUNT = 2
 """Example inputs per head page."""
@@ -71,7 +71,7 @@ def load_examples(run: RunFolder, count: int = EXAMPLE_COUNT) -> list[Example]:
                 input_id=input_id,
                 tokens=list(rows.loc[input_id, "tokens"]),
                 is_pair=is_pair(rows.loc[input_id].get("text_pair")),
-                maps={view: maps[view] for view in VIEWS},
+                maps={view: maps[view] for view in views()},
             )
         )
     return examples

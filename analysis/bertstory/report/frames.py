@@ -17,7 +17,7 @@ from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.findings.statistics import ROLLOUT_METHODS
 from bertstory.findings.metrics import METRICS
 from bertstory.report.naming import head_name, label_order
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 
 def layer_summary(layers: pd.DataFrame) -> pd.DataFrame:
@@ -87,8 +87,8 @@ def label_kept_by_class(table: pd.DataFrame, labels: Sequence[str] = LABELS) -> 
 
 def label_counts(heads: pd.DataFrame) -> pd.DataFrame:
     """Heads per label (rows, display order) and view (columns)."""
-    order = label_order(pd.concat([heads[f"label_{v}"] for v in VIEWS]))
-    counts = {v: heads[f"label_{v}"].value_counts() for v in VIEWS}
+    order = label_order(pd.concat([heads[f"label_{v}"] for v in views()]))
+    counts = {v: heads[f"label_{v}"].value_counts() for v in views()}
     return pd.DataFrame(counts).reindex(order).fillna(0).astype(int)
 
 

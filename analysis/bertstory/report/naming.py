@@ -1,9 +1,10 @@
 """Names a person reads: titles of views, view pairs and token classes; layers and heads
 numbered from 1, heads named ``L3-H7``.
 
-The views (:data:`bertstory.views.VIEWS`), view pairs (``PAIR_NAMES``), mass classes
-(``MASS_CLASSES``), labels (``LABELS``) and pattern classes (``PATTERN_CLASSES``) themselves are
-defined in :mod:`bertstory.views` and :mod:`bertstory.findings`; this module only gives them titles.
+The maps and views (:mod:`bertstory.maps`, whose registry holds their titles), compared pairs
+(:func:`bertstory.maps.pair_names`), mass classes (``MASS_CLASSES``), labels (``LABELS``) and
+pattern classes (``PATTERN_CLASSES``) themselves are defined in :mod:`bertstory.maps` and
+:mod:`bertstory.findings`; this module only gives them titles.
 The first and separator classes are named from the run (:func:`class_names`): ``[CLS]``/``<s>``
 for an encoder, "first token" for a decoder.
 """
@@ -17,16 +18,25 @@ from bertstory.findings.patterns import LABEL_CLASSES, LABEL_COLUMNS, LABELS, MA
 from bertstory.findings.persistence import PATTERN_CLASSES
 from bertstory.report.markdown import escape
 from bertstory.results import RunRecord
-from bertstory.views import MAP_TITLES, VIEWS
+from bertstory.maps import MAPS, view_pairs
 
+PAPER_VIEWS: tuple[str, ...] = ("attention", "local", "global")
+"""The paper's three views of a head, which its figures (label grids) show whatever else is registered."""
 CONTRASTED_VIEWS: tuple[str, ...] = ("attention", "global")
 """The two views figures set side by side: where a head looks, and what its output depends on."""
-VIEW_TITLES = {view: MAP_TITLES[view] for view in VIEWS}
-PAIR_TITLES = {
-    "attention_local": "attention vs local",
-    "attention_global": "attention vs global",
-    "local_global": "local vs global",
-}
+
+
+def view_title(name: str) -> str:
+    """A map's title, from its registry entry ("global" → "global attribution")."""
+    return MAPS[name].title
+
+
+def pair_title(pair: str) -> str:
+    """A compared pair ``{a}_{b}`` (:func:`bertstory.maps.pair_names`) as "a vs b", by the maps' names."""
+    a, b = next((a, b) for a, b in view_pairs() if f"{a}_{b}" == pair)
+    return f"{a} vs {b}"
+
+
 CLASS_TITLES = {
     "punct": "punctuation",
     "period": "“.”",

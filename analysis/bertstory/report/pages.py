@@ -18,7 +18,7 @@ from bertstory.findings import FindingsConfig
 from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.persistence import NO_PATTERN
-from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
+from bertstory.maps import map_titles, pair_names, persistence_views, views
 from bertstory.options import reproduce_words
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
@@ -26,11 +26,10 @@ from bertstory.report import context, frames, markdown, story, style
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, class_names, head_name, layer_name, layer_slug
+from bertstory.report.naming import class_names, head_name, layer_name, layer_slug
 from bertstory.report.project import Layout
 from bertstory.results import EXPLAIN_SOURCE, RunFolder
 from bertstory.results.map_sample import is_pair
-from bertstory.views import VIEWS
 
 
 def environment() -> jinja2.Environment:
@@ -45,8 +44,8 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(num=num, pct=pct)
     env.globals.update(
-        VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, METRICS=METRICS, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
-        VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES,
+        VIEWS=views(), PAIR_NAMES=pair_names(), METRICS=METRICS, PERSISTENCE_VIEWS=persistence_views(),
+        VIEW_TITLES=map_titles(),
         head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
         md_table=markdown.table,
     )
@@ -189,7 +188,7 @@ class PageWriter:
         return self._write(
             "patterns.md.j2", "patterns.md",
             counts=frames.label_counts(self.heads),
-            by_class={view: frames.persistence_by_class(table, view) for view in PERSISTENCE_VIEWS},
+            by_class={view: frames.persistence_by_class(table, view) for view in persistence_views()},
             per_layer=[(layer, context.layer_persistence(self.heads[self.heads["layer"] == layer]))
                        for layer in sorted(self.heads["layer"].unique())],
             spearman=frames.spearman_curves(table, "global").pivot(index="layer", columns="class"),

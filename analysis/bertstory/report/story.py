@@ -13,7 +13,7 @@ from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import VIEW_TITLES, ClassNames, class_names, head_name, label_order
+from bertstory.report.naming import class_names, ClassNames, head_name, label_order, view_title
 from bertstory.results import RunFolder
 
 
@@ -129,7 +129,7 @@ def pattern_fates(heads: pd.DataFrame, view: str, names: ClassNames) -> str:
     persists into ``view`` (local or global attribution), how many of those specifically, and in
     how many it vanishes, with the enrichment in ``view`` of each group."""
     found = frames.patterned_heads(heads, view)
-    title = VIEW_TITLES[view]
+    title = view_title(view)
     if found.empty:
         return f"No head has a pattern under attention, so none persists into {title}."
     parts, titles = [], names.markdown_patterns

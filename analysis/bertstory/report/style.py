@@ -20,6 +20,8 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
+from bertstory.maps import MAPS, view_pairs
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -37,12 +39,19 @@ OKABE_ITO = {
     "grey": "#BBBBBB",
 }
 
-VIEW_COLORS = {"attention": OKABE_ITO["blue"], "local": OKABE_ITO["green"], "global": OKABE_ITO["vermillion"]}
-PAIR_COLORS = {
-    "attention_local": OKABE_ITO["green"],
-    "attention_global": OKABE_ITO["vermillion"],
-    "local_global": OKABE_ITO["purple"],
-}
+
+
+def map_colour(name: str) -> str:
+    """A map's colour, from its registry entry."""
+    return MAPS[name].colour
+
+
+def pair_colour(pair: str) -> str:
+    """A compared pair ``{a}_{b}``'s colour: that of its second map (attention vs global: global's)."""
+    a, b = next((a, b) for a, b in view_pairs() if f"{a}_{b}" == pair)
+    return MAPS[b].colour
+
+
 LABEL_COLORS = {
     "CLS": OKABE_ITO["orange"],
     "SEP": OKABE_ITO["vermillion"],

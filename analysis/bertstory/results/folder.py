@@ -34,7 +34,7 @@ from bertstory.results.files import (
     atomic_write_bytes, atomic_write_json, atomic_write_jsonl, npz_bytes, unfinished_write_target,
 )
 from bertstory.results.record import DiskUse, RunRecord
-from bertstory.views import MAP_NAMES, VIEWS
+from bertstory.maps import map_names, map_shape
 
 _RUN_JSON = "run.json"
 _INPUTS = "inputs.jsonl"
@@ -47,10 +47,8 @@ _TABLE_FORMATS = ("parquet", "csv")
 
 
 def map_shapes(num_layers: int, num_heads: int, n: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every map of an input of ``n`` tokens."""
-    shapes: dict[str, tuple[int, ...]] = {view: (num_layers, num_heads, n, n) for view in VIEWS}
-    shapes["contribution"] = (num_layers, n, n)
-    return shapes
+    """The shape of every registered map of an input of ``n`` tokens, in registry order."""
+    return {name: map_shape(name, num_layers, num_heads, n) for name in map_names()}
 
 
 def _reason(error: BaseException) -> str:
@@ -175,7 +173,7 @@ class RunFolder:
         name = str(path)
         try:
             with np.load(path, allow_pickle=False) as archive:
-                arrays = {key: archive[key] for key in (*MAP_NAMES, "tokens")}
+                arrays = {key: archive[key] for key in (*map_names(), "tokens")}
         except KeyError as error:
             raise BertstoryError(f"{name} lacks array {error}; rerun `bertstory analyze` to recompute it") from None
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:

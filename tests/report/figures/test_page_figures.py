@@ -15,7 +15,7 @@ from bertstory.report.figures.head_maps import MAP_DPI, MAX_PIXELS, TOKEN_PT, Ex
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, PAGE_FIGURES, draw_page_figures, figures_for
 from bertstory.report.naming import head_name, layer_slug
 from bertstory.results import RunFolder
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 
 def test_registry_names_are_unique_per_scope():
@@ -31,7 +31,7 @@ def test_every_page_gets_every_figure(synthetic_run, tmp_path):
     L, H = run.record.num_layers, run.record.num_heads
     examples = choose_examples(run.analysed_inputs()[0])
     assert len(examples) == 2
-    assert written == L * len(figures_for("layer")) + L * H * (len(figures_for("head")) + len(examples) * len(VIEWS))
+    assert written == L * len(figures_for("layer")) + L * H * (len(figures_for("head")) + len(examples) * len(views()))
     for figure in figures_for("layer"):
         for layer in range(1, L + 1):
             with Image.open(tmp_path / "layers" / figure.file_name(layer_slug(layer))) as image:
@@ -44,7 +44,7 @@ def test_every_page_gets_every_figure(synthetic_run, tmp_path):
     for layer in range(1, L + 1):
         for head in range(1, H + 1):
             for input_id in examples:
-                for view in VIEWS:
+                for view in views():
                     name = EXAMPLE_MAPS.file_name(head_name(layer, head), input_id, view)
                     with Image.open(tmp_path / "heads" / name) as image:
                         assert image.format == "PNG"
@@ -73,7 +73,7 @@ def test_example_maps_are_deterministic_and_differ_by_head_and_view(synthetic_ru
 
 def _example(n: int, tokens: list[str] | None = None) -> Example:
     rng = np.random.default_rng(n)
-    maps = {view: rng.dirichlet(np.ones(n), size=(1, 1, n)) for view in VIEWS}
+    maps = {view: rng.dirichlet(np.ones(n), size=(1, 1, n)) for view in views()}
     tokens = tokens or ["[CLS]", *(f"token{k}" for k in range(n - 2)), "[SEP]"]
     return Example(input_id=f"n{n}", tokens=tokens, is_pair=False, maps=maps)
 
@@ -93,7 +93,7 @@ def test_token_labels_show_dollar_signs_literally():
     tokens = ["[CLS]", "$x^2$", "costs", "$5", "\\$", "$", "[SEP]"]
     example = _example(len(tokens), tokens)
     axes = [ExampleMaps([example]).canvases[example.input_id].axes,
-            *head_views_figure({view: example.maps[view][0, 0] for view in VIEWS}, tokens, "L1-H1").axes[:3]]
+            *head_views_figure({view: example.maps[view][0, 0] for view in views()}, tokens, "L1-H1").axes[:3]]
     labelled = [ticks for ax in axes for ticks in (ax.get_xticklabels(), ax.get_yticklabels()) if ticks]
     assert len(labelled) == 6  # the map's two sides, the plot's three key axes and its one (shared) query axis
     for ticks in labelled:

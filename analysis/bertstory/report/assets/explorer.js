@@ -20,7 +20,7 @@
   const GAP = 170;            // lines view: width between the two token columns, SVG units
   const LINE_MIN = 0.01;      // lines view: shares below this are not drawn
   const TICKS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1];
-  const KEYS_VIEW = {"1": 0, "2": 1, "3": 2, "4": 3};
+  const KEYS_VIEW = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6, "8": 7, "9": 8};
 
   let index = null;           // what explorer/index.js handed over
   let dataBase = null;        // URL that data/<id>/<layer>.js is resolved against (index.js's own URL)
@@ -284,7 +284,7 @@
     const panel = ui.maps[kind];
     const selected = kind === state.view;
     panel.figure.classList.toggle("bs-selected", selected);
-    panel.caption.textContent = kind === "contribution" ? `${index.titles[kind]} · layer ${state.layer}`
+    panel.caption.textContent = index.scopes[kind] === "layer" ? `${index.titles[kind]} · layer ${state.layer}`
                                                         : `${index.titles[kind]} · ${headName()}`;
     panel.box.setAttribute("aria-label", panel.caption.textContent);
     for (const [key, value] of [["input", state.input], ["layer", state.layer], ["head", state.head]]) {
@@ -303,7 +303,7 @@
     const labelWidth = 6 + CHAR * Math.max(...input.tokens.map((t) => label(t).length));
     const width = 2 * labelWidth + GAP;
     const height = n * ROW + 8;
-    element("figcaption", {text: `Lines: ${index.titles[kind]} of ${kind === "contribution" ? `layer ${state.layer}` : headName()}` +
+    element("figcaption", {text: `Lines: ${index.titles[kind]} of ${index.scopes[kind] === "layer" ? `layer ${state.layer}` : headName()}` +
                                  ` — query tokens left, input tokens right; line weight = share (shares under ${LINE_MIN} left out). Point at a token to follow its lines.`},
             ui.linesBox);
     const box = svg("svg", {class: "bs-lines", viewBox: `0 0 ${width} ${height}`, "data-view": kind, "data-input": state.input,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bertstory.findings.tables import PERSISTENCE_VIEWS
+from bertstory.maps import persistence_views
 from bertstory.report import style
 from bertstory.report.compare.figures import ComparisonFigure, draw_comparison_figures
 from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
@@ -98,7 +98,7 @@ def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: Comp
     env = environment()
     env.globals["FIGURE_WIDTHS"] = widths = {}
     rows = {run.position: _run_row(run) for run in runs}
-    common = dict(pattern_titles=_pattern_titles(runs), persistence_views=PERSISTENCE_VIEWS, all_layers=ALL_LAYERS)
+    common = dict(pattern_titles=_pattern_titles(runs), persistence_views=persistence_views(), all_layers=ALL_LAYERS)
     written = []
     compared = pairs(runs, settings) if len(runs) > 1 else []
     for pair in compared:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from bertstory.findings.resampling import percentile_interval, resampled
 from bertstory.findings.store import load_statistics
-from bertstory.findings.tables import PAIR_NAMES
+from bertstory.maps import pair_names
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.results.map_sample import is_pair
 
@@ -69,7 +69,7 @@ def corpora(a: ComparedRun, b: ComparedRun) -> Corpora:
 def input_layer_js(run: ComparedRun, ids: tuple[str, ...]) -> np.ndarray:
     """``(len(ids), L)`` float64: js(x, l), each input's mean JS (bits) of attention vs global
     attribution over its query rows and the layer's heads, from its statistics file."""
-    p = PAIR_NAMES.index(PAIR)
+    p = pair_names().index(PAIR)
     out = np.empty((len(ids), run.num_layers))
     for k, input_id in enumerate(ids):
         stats = load_statistics(run.run, input_id)

@@ -19,7 +19,7 @@ import pandas as pd
 from bertstory.errors import BertstoryError
 from bertstory.findings import TABLE_NAMES
 from bertstory.findings.persistence import PATTERN_CLASSES
-from bertstory.findings.tables import PERSISTENCE_VIEWS
+from bertstory.maps import persistence_views
 from bertstory.report import frames
 from bertstory.results import RunFolder
 
@@ -42,7 +42,7 @@ class ComparedRun:
     (0-based, in the order given; its :attr:`letter` names it on the pages) and, from its tables,
     ``curves`` (one row per layer: ``layer`` from 1, ``depth`` = layer / L, and :data:`CURVE_COLUMNS`)
     and ``patterns`` (one row per pattern class, in ``PATTERN_CLASSES`` order: ``heads`` with the
-    pattern, then for each view of ``PERSISTENCE_VIEWS`` ``persist_<view>`` and ``specific_<view>``,
+    pattern, then for each view of ``persistence_views()`` ``persist_<view>`` and ``specific_<view>``,
     summed over layers from the ``persistence`` table)."""
 
     run: RunFolder
@@ -89,7 +89,7 @@ def compared_run(run: RunFolder, position: int = 0) -> ComparedRun:
     patterns = pd.DataFrame({"heads": run.table("heads")["pattern"].value_counts()}).reindex(list(PATTERN_CLASSES))
     patterns = patterns.fillna(0).astype(int)
     persistence = run.table("persistence")
-    for view in PERSISTENCE_VIEWS:
+    for view in persistence_views():
         counts = frames.persistence_by_class(persistence, view)
         patterns[f"persist_{view}"] = counts["persist"]
         patterns[f"specific_{view}"] = counts["specific"]

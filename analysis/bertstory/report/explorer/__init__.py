@@ -20,22 +20,20 @@ from matplotlib.colors import to_hex
 
 from bertstory.report import project, style
 from bertstory.report.examples import inputs_with_maps, is_pair
-from bertstory.report.explorer.export import FORMAT, MAP_KINDS, InputFiles, write_index, write_input
+from bertstory.report.explorer.export import FORMAT, InputFiles, write_index, write_input
 from bertstory.report.explorer.quantise import LEVELS
 from bertstory.report.explorer.sample import DEFAULT_COUNT, explorer_inputs
 from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
 from bertstory.results import RunFolder
-from bertstory.views import MAP_TITLES
+from bertstory.maps import MAPS, map_titles
 
 __all__ = ["DEFAULT_COUNT", "Explorer", "write_explorer"]
 
 FOLDER = "explorer"
 """The data's folder under ``docs/generated/``, beside the page ``explorer.md``."""
 ASSETS: tuple[str, ...] = ("explorer.js", "explorer.css")
-KIND_COLORS = {**style.VIEW_COLORS, "contribution": style.OKABE_ITO["purple"]}
-"""Line colours of the lines view, per map kind."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,9 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     write_index(folder, {
         "format": FORMAT, "run_id": run.record.run_id, "num_layers": num_layers, "num_heads": num_heads,
         "seed": seed, "total_inputs": len(candidates), "inputs": inputs,
-        "kinds": list(MAP_KINDS), "titles": MAP_TITLES, "colors": KIND_COLORS, "scale": colour_scale(),
+        "kinds": list(MAPS), "titles": {name: kind.title for name, kind in MAPS.items()},
+        "scopes": {name: kind.scope for name, kind in MAPS.items()},
+        "colors": {name: kind.colour for name, kind in MAPS.items()}, "scale": colour_scale(),
     })
     for asset in ASSETS:
         project.copy_asset(asset, layout.generated / "assets" / asset)
@@ -85,6 +85,6 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     page.write_text(environment().get_template("explorer.md.j2").render(
         L=num_layers, H=num_heads, sampled=len(files), total=len(candidates), seed=seed,
         median_kb=float(np.median(layer_sizes)) / 1000, max_kb=float(layer_sizes.max()) / 1000,
-        max_input_kb=max(f.bytes for f in files) / 1000, titles=MAP_TITLES,
+        max_input_kb=max(f.bytes for f in files) / 1000, titles=map_titles(),
     ), encoding="utf-8")
     return Explorer(page=page, seed=seed, files=files)

@@ -29,10 +29,8 @@ import numpy as np
 
 from bertstory.errors import BertstoryError
 from bertstory.report.explorer.quantise import quantise
-from bertstory.views import MAP_NAMES
+from bertstory.maps import map_names
 
-MAP_KINDS: tuple[str, ...] = MAP_NAMES
-"""The maps of an input, in the order the explorer draws them."""
 FORMAT = 2
 """Version of the data files' layout, written into each (2: one file per input and layer)."""
 
@@ -61,13 +59,14 @@ def script(function: str, payload: dict) -> str:
 def layer_payloads(input_id: str, tokens: list[str], maps: dict[str, np.ndarray]) -> list[dict]:
     """The objects ``data/<id>/<layer>.js`` register, one per layer in order: the layer's quantised maps.
 
-    ``maps``: attention, local and global (L, H, n, n) and contribution (L, n, n). Raises
+    ``maps``: every registered map by name (:func:`bertstory.maps.map_names`, the order the
+    explorer draws them), (L, H, n, n) or (L, n, n). Raises
     :class:`BertstoryError` when a map does not fit the tokens or has entries that are negative
     or not finite.
     """
     n = len(tokens)
     quantised = {}
-    for kind in MAP_KINDS:
+    for kind in map_names():
         array = maps[kind]
         if array.shape[-2:] != (n, n):
             raise BertstoryError(f"the {kind} map of input {input_id} is {array.shape}, not (…, {n}, {n}) for its "
@@ -77,7 +76,7 @@ def layer_payloads(input_id: str, tokens: list[str], maps: dict[str, np.ndarray]
         except ValueError:
             raise BertstoryError(f"the {kind} map of input {input_id} has negative or non-finite entries; "
                                  "rerun `bertstory analyze` for it") from None
-    num_layers = maps["contribution"].shape[0]
+    num_layers = next(iter(quantised.values())).codes.shape[0]
     payloads = []
     for layer in range(num_layers):
         payload: dict = {"format": FORMAT, "id": input_id, "layer": layer + 1, "maps": {}}

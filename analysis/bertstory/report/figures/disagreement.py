@@ -9,7 +9,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from bertstory.report import style
-from bertstory.report.naming import PAIR_TITLES
+from bertstory.report.naming import pair_title
 
 HEATMAP_PAIRS = ("attention_local", "attention_global")
 """The two comparisons of figures 1 and 2: attention against each attribution view."""
@@ -33,7 +33,7 @@ def js_heatmaps(heads: pd.DataFrame) -> Figure:
                 shade = "white" if value < 0.55 * vmax else "black"
                 ax.text(col, row, f"{value:.2f}".removeprefix("0"), ha="center", va="center",
                         fontsize=plt.rcParams["xtick.labelsize"], color=shade)
-        ax.set_title(f"JS: {PAIR_TITLES[pair]}")
+        ax.set_title(f"JS: {pair_title(pair)}")
         ax.set_xticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.set_yticks(range(L), [str(layer) for layer in range(1, L + 1)])
         ax.set_xlabel("head")
@@ -51,9 +51,9 @@ def js_by_layer(heads: pd.DataFrame) -> Figure:
     long = heads.melt(
         id_vars=["layer", "head"], value_vars=[f"js_{p}" for p in HEATMAP_PAIRS], var_name="pair", value_name="js"
     )
-    long["comparison"] = long["pair"].str.removeprefix("js_").map(PAIR_TITLES)
-    palette = {PAIR_TITLES[p]: style.PAIR_COLORS[p] for p in HEATMAP_PAIRS}
-    order = [PAIR_TITLES[p] for p in HEATMAP_PAIRS]
+    long["comparison"] = long["pair"].str.removeprefix("js_").map(pair_title)
+    palette = {pair_title(p): style.pair_colour(p) for p in HEATMAP_PAIRS}
+    order = [pair_title(p) for p in HEATMAP_PAIRS]
     fig, ax = plt.subplots(figsize=(style.PAGE_WIDTH_IN, 2.6), layout="constrained")
     sns.boxplot(
         long, x="layer", y="js", hue="comparison", hue_order=order, palette=palette, ax=ax,

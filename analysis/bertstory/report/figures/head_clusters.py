@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from bertstory.report import style
-from bertstory.report.naming import VIEW_TITLES, label_order
+from bertstory.report.naming import label_order, view_title
 
 
 def head_embedding(embedding: pd.DataFrame, heads: pd.DataFrame) -> Figure:
@@ -26,7 +26,7 @@ def head_embedding(embedding: pd.DataFrame, heads: pd.DataFrame) -> Figure:
         ax = axes[row, 0]
         scatter = ax.scatter(points["x"], points["y"], c=points["layer"], cmap=cmap, norm=norm, s=14,
                              edgecolors="0.2", linewidths=0.3)
-        ax.set_title(f"{VIEW_TITLES[view]}: coloured by layer")
+        ax.set_title(f"{view_title(view)}: coloured by layer")
         fig.colorbar(scatter, ax=ax, ticks=range(1, L + 1), label="layer")
         ax = axes[row, 1]
         labels = label_order(points[f"label_{view}"])
@@ -34,7 +34,7 @@ def head_embedding(embedding: pd.DataFrame, heads: pd.DataFrame) -> Figure:
             part = points[points[f"label_{view}"] == label]
             ax.scatter(part["x"], part["y"], color=style.label_color(label), s=14, edgecolors="0.2", linewidths=0.3,
                        label=label)
-        ax.set_title(f"{VIEW_TITLES[view]}: coloured by label")
+        ax.set_title(f"{view_title(view)}: coloured by label")
         ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=style.label_color(lab), markeredgecolor="0.2",
                                   markeredgewidth=0.3, label=lab) for lab in labels],
                   frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 
 from bertstory.report import style
 from bertstory.report.examples import Example
-from bertstory.report.naming import VIEW_TITLES, head_name, token_label
+from bertstory.maps import map_titles
+from bertstory.report.naming import head_name, token_label, view_title
 
 MAP_GAMMA = 0.5
 """Colour scale of the maps (and the explorer's): share of the row, power-law with this exponent
@@ -70,7 +71,7 @@ class _ExampleCanvas:
                                 anchor=(0.0, 1.0), ticks=COLOURBAR_TICKS)
         bar.set_label("share of the query's row", fontsize=7)
         bar.ax.tick_params(labelsize=TOKEN_PT)
-        self.title = self.axes.set_title(f"{head_name(99, 99)} · {max(VIEW_TITLES.values(), key=len)}", fontsize=8)
+        self.title = self.axes.set_title(f"{head_name(99, 99)} · {max(map_titles().values(), key=len)}", fontsize=8)
         # Lay out once with a placeholder title (the longest), then freeze the layout, keep the background
         # and the pixel box of what was drawn (the files are cropped to it).
         self.canvas.draw()
@@ -87,7 +88,7 @@ class _ExampleCanvas:
     def draw(self, layer: int, head: int, view: str, out: Path) -> Path:
         self.canvas.restore_region(self.background)
         self.image.set_data(self.example.maps[view][layer - 1, head - 1])
-        self.title.set_text(f"{head_name(layer, head)} · {VIEW_TITLES[view]}")
+        self.title.set_text(f"{head_name(layer, head)} · {view_title(view)}")
         self.fig.draw_artist(self.image)
         self.fig.draw_artist(self.title)
         return style.save_canvas(self.canvas, out, self.crop)

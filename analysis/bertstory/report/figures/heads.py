@@ -17,8 +17,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bertstory.report import style
-from bertstory.report.naming import VIEW_TITLES, ClassNames, head_name
-from bertstory.views import VIEWS
+from bertstory.report.naming import ClassNames, head_name, view_title
+from bertstory.maps import views
 
 HEAD_DPI = 110
 """Resolution of per-head PNGs (site only)."""
@@ -55,9 +55,9 @@ class HeadFigure:
 
     def _profile_panel(self, ax) -> None:
         self.lines = {
-            view: ax.plot(self.offsets, np.zeros(len(self.offsets)), "o-", markersize=3, color=style.VIEW_COLORS[view],
-                          label=VIEW_TITLES[view], animated=True)[0]
-            for view in VIEWS
+            view: ax.plot(self.offsets, np.zeros(len(self.offsets)), "o-", markersize=3, color=style.map_colour(view),
+                          label=view_title(view), animated=True)[0]
+            for view in views()
         }
         ax.axvline(0, color="0.85", linewidth=0.6, zorder=0)
         ax.set_xticks(self.offsets)
@@ -66,16 +66,16 @@ class HeadFigure:
         ax.set_xlabel("relative position of key (i − j)")
         ax.set_ylabel("mean mass (fraction of row)")
         ax.set_title("(a) where the head looks")
-        self.fig.legend(handles=list(self.lines.values()), loc="outside lower center", ncols=len(VIEWS), frameon=False,
+        self.fig.legend(handles=list(self.lines.values()), loc="outside lower center", ncols=len(views()), frameon=False,
                         fontsize=7)
 
     def _class_panel(self, ax) -> None:
-        width = 0.8 / len(VIEWS)
+        width = 0.8 / len(views())
         x = np.arange(len(self.classes))
         self.bars = {
-            view: ax.bar(x + (k - 1) * width, np.zeros(len(self.classes)), width, color=style.VIEW_COLORS[view],
-                         label=VIEW_TITLES[view])
-            for k, view in enumerate(VIEWS)
+            view: ax.bar(x + (k - (len(views()) - 1) / 2) * width, np.zeros(len(self.classes)), width, color=style.map_colour(view),
+                         label=view_title(view))
+            for k, view in enumerate(views())
         }
         for bars in self.bars.values():
             for bar in bars:
@@ -89,7 +89,7 @@ class HeadFigure:
     def draw(self, layer: int, head: int, out: Path) -> Path:
         """Draw head (``layer``, ``head``), 1-based, and save it as ``out`` (PNG)."""
         row = self.heads.loc[(layer, head)]
-        labels = ", ".join(f"{view}: {row[f'label_{view}']}" for view in VIEWS)
+        labels = ", ".join(f"{view}: {row[f'label_{view}']}" for view in views())
         self.title.set_text(f"{head_name(layer, head)}   ({labels})")
         self.canvas.restore_region(self.background)
         for view, line in self.lines.items():

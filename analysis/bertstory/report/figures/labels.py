@@ -12,8 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from bertstory.report import frames, style
-from bertstory.report.naming import CONTRASTED_VIEWS, VIEW_TITLES, ClassNames, label_order
-from bertstory.views import VIEWS
+from bertstory.report.naming import CONTRASTED_VIEWS, PAPER_VIEWS, ClassNames, label_order, view_title
 
 
 def mass_by_layer(heads: pd.DataFrame, names: ClassNames) -> Figure:
@@ -27,9 +26,9 @@ def mass_by_layer(heads: pd.DataFrame, names: ClassNames) -> Figure:
         part = heads[["layer", "head", *cols]].rename(columns=cols).melt(
             id_vars=["layer", "head"], var_name="cls", value_name="mass"
         )
-        frames.append(part.assign(view=VIEW_TITLES[view]))
+        frames.append(part.assign(view=view_title(view)))
     long = pd.concat(frames, ignore_index=True)
-    palette = {VIEW_TITLES[v]: style.VIEW_COLORS[v] for v in CONTRASTED_VIEWS}
+    palette = {view_title(v): style.map_colour(v) for v in CONTRASTED_VIEWS}
     fig, axes = plt.subplots(2, 3, figsize=(style.PAGE_WIDTH_IN, 4.0), layout="constrained", sharey=True)
     for ax in axes.flat[len(names.label_columns):]:
         ax.set_visible(False)
@@ -47,19 +46,20 @@ def mass_by_layer(heads: pd.DataFrame, names: ClassNames) -> Figure:
 
 
 def label_grids(heads: pd.DataFrame, names: ClassNames) -> Figure:
-    """Figure 4a: layer × head grids of each head's pattern label, one grid per view; the legend
+    """Figure 4a: layer × head grids of each head's pattern label, one grid per view of the paper
+    (:data:`~bertstory.report.naming.PAPER_VIEWS`); the legend
     names the labels as the run does (``names.label_titles``)."""
     L, H = int(heads["layer"].max()), int(heads["head"].max())
-    order = label_order(pd.concat([heads[f"label_{v}"] for v in VIEWS]))
+    order = label_order(pd.concat([heads[f"label_{v}"] for v in PAPER_VIEWS]))
     index = {label: k for k, label in enumerate(order)}
     cmap = ListedColormap([style.label_color(label) for label in order])
     norm = BoundaryNorm(np.arange(len(order) + 1) - 0.5, len(order))
-    cell = min(0.3, (style.PAGE_WIDTH_IN - 1.2) / (3 * H))
-    fig, axes = plt.subplots(1, 3, figsize=(style.PAGE_WIDTH_IN, 1.0 + cell * L), layout="constrained", sharey=True)
-    for ax, view in zip(axes, VIEWS):
+    cell = min(0.3, (style.PAGE_WIDTH_IN - 1.2) / (len(PAPER_VIEWS) * H))
+    fig, axes = plt.subplots(1, len(PAPER_VIEWS), figsize=(style.PAGE_WIDTH_IN, 1.0 + cell * L), layout="constrained", sharey=True)
+    for ax, view in zip(axes, PAPER_VIEWS):
         grid = heads.pivot(index="layer", columns="head", values=f"label_{view}").map(index.get).to_numpy(float)
         ax.imshow(grid, cmap=cmap, norm=norm, aspect="equal")
-        ax.set_title(VIEW_TITLES[view])
+        ax.set_title(view_title(view))
         ax.set_xticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.set_yticks(range(L), [str(layer) for layer in range(1, L + 1)])
         ax.set_xlabel("head")

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from bertstory.report import style
 from bertstory.report.figures.disagreement import HEATMAP_PAIRS
-from bertstory.report.naming import CONTRASTED_VIEWS, PAIR_TITLES, VIEW_TITLES, ClassNames, layer_name
+from bertstory.report.naming import CONTRASTED_VIEWS, ClassNames, layer_name, pair_title, view_title
 
 LAYER_DPI = 110
 """Resolution of per-layer PNGs (site only), shown at their natural size: 8 pt text is 12.2 CSS px, as on
@@ -32,7 +32,7 @@ def layer_figure(heads: pd.DataFrame, layer: int, names: ClassNames) -> Figure:
         mean = part[f"js_{pair}"].to_numpy()
         lo, hi = part[f"js_{pair}_lo"].to_numpy(), part[f"js_{pair}_hi"].to_numpy()
         ax.errorbar(x + shift, mean, yerr=np.vstack([mean - lo, hi - mean]).clip(min=0), fmt="o", markersize=3,
-                    capsize=1.5, elinewidth=0.8, color=style.PAIR_COLORS[pair], label=PAIR_TITLES[pair])
+                    capsize=1.5, elinewidth=0.8, color=style.pair_colour(pair), label=pair_title(pair))
     ax.set_xticks(x)
     ax.set_xlabel("head")
     ax.set_ylabel("JS divergence (bits)")
@@ -47,7 +47,7 @@ def layer_figure(heads: pd.DataFrame, layer: int, names: ClassNames) -> Figure:
                       ha="right")
         ax.set_yticks(range(H), [str(h) for h in range(1, H + 1)])
         ax.tick_params(length=0)
-        ax.set_title(VIEW_TITLES[view])
+        ax.set_title(view_title(view))
     axes[0].set_ylabel("head")
     panels[1].suptitle("(b) mean mass per token class", fontsize=8)
     panels[1].colorbar(image, ax=axes, label="mass (fraction of row)", shrink=0.9)

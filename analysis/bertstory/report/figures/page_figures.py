@@ -26,7 +26,7 @@ from bertstory.report.figures.heads import HeadFigure
 from bertstory.report.figures.layers import LAYER_DPI, layer_figure
 from bertstory.report.naming import class_names, head_name, layer_slug
 from bertstory.results import RunFolder
-from bertstory.views import VIEWS
+from bertstory.maps import views
 
 Scope = Literal["layer", "head"]
 
@@ -152,7 +152,7 @@ def draw_page_figures(run: RunFolder, generated: Path) -> int:
     maps = EXAMPLE_MAPS.drawer(run)
     for layer, head in heads:
         for input_id in maps.input_ids:
-            for view in VIEWS:
+            for view in views():
                 maps.draw(layer, head, input_id, view,
                           generated / "heads" / EXAMPLE_MAPS.file_name(head_name(layer, head), input_id, view))
                 written += 1

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from bertstory.report import frames, style
-from bertstory.report.naming import VIEW_TITLES, ClassNames
+from bertstory.report.naming import ClassNames, view_title
 
 VIEW = "global"
 """The view whose persistence the figure shows."""
@@ -108,7 +108,7 @@ def persistence(heads: pd.DataFrame, table: pd.DataFrame, persist_enrichment: fl
         below = fig.add_subplot(grid[row + 1, col])
         _curve(below, curves[curves["class"] == name], name)
         if col == 0:
-            ax.set_ylabel(f"{VIEW_TITLES[VIEW]}\nenrichment (× chance)")
+            ax.set_ylabel(f"{view_title(VIEW)}\nenrichment (× chance)")
             below.set_ylabel("Spearman ρ")
     if artist is not None:
         bar = fig.colorbar(artist, ax=scatters, shrink=0.5, label="layer", ticks=np.arange(1, n_layers + 1))

@@ -1,4 +1,4 @@
-"""The four maps of one input (``docs/method.md#notation``): attention, local and global
+"""The gradient maps of one input (``docs/method.md#the-four-maps``): local and global
 attribution of each head's output, and per-layer token contribution.
 
 The maps come from the model's own layer modules, called with the arguments the model passed
@@ -15,19 +15,19 @@ squared norms are summed as soon as its tangents exist; no tangent of an earlier
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
 from torch import nn
 from torch.func import jvp, vmap
 
 from bertstory.engine.allocator import keep_freed_memory
-from bertstory.engine.families import family_for
-from bertstory.engine.layer_calls import LayerCall, capture_forward, layer_heads, run_layer
-from bertstory.engine.tangents import ESTIMATORS, Estimator, probe_generator, tangent_chunks, token_directions
-from bertstory.errors import BertstoryError
+from bertstory.engine.layer_calls import LayerCall, layer_heads, run_layer
+from bertstory.engine.tangents import probe_generator, tangent_chunks, token_directions
+
+if TYPE_CHECKING:
+    from bertstory.engine.source import MapSource
 
 CPU_CHUNK_ELEMENTS = 1 << 25
 """On the CPU, budget in tensor elements of the largest per-chunk tangent activation (128 MiB in float32)."""
@@ -43,19 +43,6 @@ def chunk_budget(device: torch.device, dtype: torch.dtype) -> int:
         element_bytes = torch.empty((), dtype=dtype).element_size()
         return max(CPU_CHUNK_ELEMENTS, free_bytes // (CUDA_MEMORY_SHARE * element_bytes))
     return CPU_CHUNK_ELEMENTS
-
-
-@dataclass(frozen=True)
-class InputMaps:
-    """Maps of one input of ``n`` tokens; float32 arrays, rows = queries/outputs, each row sums to 1."""
-
-    attention: np.ndarray  # (L, H, n, n)
-    local: np.ndarray  # (L, H, n, n)
-    global_: np.ndarray  # (L, H, n, n)
-    contribution: np.ndarray  # (L, n, n)
-
-    def as_arrays(self) -> dict[str, np.ndarray]:
-        return {"attention": self.attention, "local": self.local, "global": self.global_, "contribution": self.contribution}
 
 
 def chunk_size_for(n: int, d: int, num_heads: int, widest: int, budget: int) -> int:
@@ -74,64 +61,25 @@ def frobenius_shares(squared_norms: torch.Tensor) -> torch.Tensor:
     return norms / norms.sum(-1, keepdim=True).clamp_min(torch.finfo(norms.dtype).tiny)
 
 
-def compute_maps(
-    model: nn.Module,
-    features: dict[str, torch.Tensor],
-    *,
-    estimator: Estimator = "probes",
-    probes: int = 8,
-    seed: int = 0,
-    input_id: str = "",
-) -> InputMaps:
-    """Attention, local and global attribution, and token contribution of one input.
-
-    Args:
-        model: a transformers base model of a supported family (:func:`family_for`), loaded with
-            ``attn_implementation="eager"``, in eval mode, frozen, on its device and dtype.
-        features: the tokenizer's output for one input, (1, n) tensors on the model's device
-            (``input_ids``, ``attention_mask``, ``token_type_ids`` when the model takes them).
-        estimator, probes: the Frobenius-norm estimator and its K (ignored for ``exact``).
-        seed, input_id: seed the probe directions (same seed and id, same numbers).
-    """
-    family = family_for(model.config)
-    _check_ready(model, estimator, probes)
-    forward = capture_forward(model, family, features)
+def attribution_shares(source: MapSource) -> dict[str, torch.Tensor]:
+    """Local and global attribution ``(L, H, n, n)`` and token contribution ``(L, n, n)`` of one
+    captured forward, by the map names (``local``, ``global``, ``contribution``): rows of shares,
+    the last axis the input token. One pass of tangents serves all three (module docstring),
+    along the source's probe directions (or every basis direction for ``exact``)."""
+    forward = source.forward
     embeddings = forward.embeddings
     n, d = embeddings.shape
-    num_heads = family.num_heads(model)
-    directions = token_directions(estimator, n, d, probes, probe_generator(seed, input_id))
+    directions = token_directions(source.estimator, n, d, source.probes, probe_generator(source.seed, source.input_id))
     directions = directions.to(device=embeddings.device, dtype=embeddings.dtype)
     if embeddings.device.type == "cpu":
         keep_freed_memory()  # the chunks' large tensors are reused, not mapped afresh each time
     budget = chunk_budget(embeddings.device, embeddings.dtype)
-    chunk = chunk_size_for(n, d, num_heads, feed_forward_width(forward.calls[0].module), budget)
+    chunk = chunk_size_for(n, d, source.num_heads, feed_forward_width(forward.calls[0].module), budget)
     layer_inputs = [embeddings, *forward.layer_outputs[:-1]]  # e⁰..eᴸ⁻¹, each (n, d)
-    global_sq, contribution_sq, local_sq = _squared_norms(forward.calls, num_heads, layer_inputs, directions, chunk)
-
-    def to_numpy(t: torch.Tensor) -> np.ndarray:
-        return t.detach().to("cpu", torch.float32).numpy()
-
-    return InputMaps(
-        attention=to_numpy(forward.attention),
-        local=to_numpy(frobenius_shares(local_sq)),
-        global_=to_numpy(frobenius_shares(global_sq)),
-        contribution=to_numpy(frobenius_shares(contribution_sq)),
-    )
-
-
-def _check_ready(model: nn.Module, estimator: str, probes: int) -> None:
-    if estimator not in ESTIMATORS:
-        raise BertstoryError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
-    if estimator == "probes" and probes < 1:
-        raise BertstoryError(f"the probes estimator needs at least 1 probe per token, got {probes}")
-    implementation = getattr(model.config, "_attn_implementation", None)
-    if implementation != "eager":
-        raise BertstoryError(
-            f"the model runs {implementation!r} attention; load it with attn_implementation=\"eager\" "
-            "so that its attention probabilities can be read"
-        )
-    if model.training:
-        raise BertstoryError("the model is in training mode (dropout on); call model.eval() first")
+    global_sq, contribution_sq, local_sq = _squared_norms(forward.calls, source.num_heads, layer_inputs, directions,
+                                                          chunk)
+    return {"local": frobenius_shares(local_sq), "global": frobenius_shares(global_sq),
+            "contribution": frobenius_shares(contribution_sq)}
 
 
 def feed_forward_width(layer: nn.Module) -> int:
