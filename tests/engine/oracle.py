@@ -40,8 +40,9 @@ def _layers_and_projections(model):
     return layers, projections
 
 
-def forward_with_input(model, features, x: torch.Tensor, at_call: int):
-    """The whole model forward, with the input of the ``at_call``-th layer call replaced by ``x`` (n, d).
+def forward_with_input(model, features, x: torch.Tensor | None, at_call: int):
+    """The whole model forward, with the input of the ``at_call``-th layer call replaced by ``x`` (n, d)
+    (``None``: nothing replaced).
 
     Returns:
         head outputs (L, H, n, d_h) and layer outputs (L, n, d), over all layer calls.
@@ -51,7 +52,7 @@ def forward_with_input(model, features, x: torch.Tensor, at_call: int):
     contexts, outputs = [], []
 
     def replace_input(module, args, kwargs):
-        if next(call_numbers) != at_call:
+        if next(call_numbers) != at_call or x is None:
             return None
         if args:
             return (x[None], *args[1:]), kwargs

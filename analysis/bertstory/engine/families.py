@@ -1,7 +1,8 @@
 """What the engine needs to know about a model family: where its layers are, and where in a
 layer the attention output projection is (its input is the concatenation of the head
-outputs ``oˡʰ``, ``docs/method.md#notation``). Everything else — masks, positions, normalisation,
-grouped-query attention — stays in transformers' own layer modules, which the engine calls
+outputs ``oˡʰ``, ``docs/method.md#notation``), and where its value projection is and which of
+that projection's output columns hold the value vectors. Everything else — masks, positions,
+normalisation, grouped-query attention — stays in transformers' own layer modules, which the engine calls
 with exactly the arguments the model passes them (see :mod:`bertstory.engine.layer_calls`).
 
 Adding a family is one :class:`Family` entry in :data:`_FAMILIES`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import torch
 from torch import nn
 
 from bertstory.errors import BertstoryError
@@ -53,6 +55,22 @@ def _refuse_deberta_convolution(config) -> str | None:
     return None
 
 
+def _every_column(width: int, num_heads: int) -> torch.Tensor:
+    """A value projection of its own: every output column is a value column."""
+    return torch.arange(width)
+
+
+def _last_third(width: int, num_heads: int) -> torch.Tensor:
+    """A fused projection whose output is all queries, then all keys, then all values (GPT-2, ModernBERT)."""
+    return torch.arange(2 * width // 3, width)
+
+
+def _last_third_of_each_head(width: int, num_heads: int) -> torch.Tensor:
+    """A fused projection whose output is, head after head, that head's query, key and value (GPT-NeoX)."""
+    head_size = width // (3 * num_heads)
+    return (torch.arange(num_heads)[:, None] * 3 * head_size + 2 * head_size + torch.arange(head_size)).flatten()
+
+
 @dataclass(frozen=True)
 class Family:
     """A model family, as the engine sees it.
@@ -63,6 +81,10 @@ class Family:
         layers_path: dotted path from the base model to its layer modules; ``*`` stands for
             every child of a module list (ALBERT: ``encoder.albert_layer_groups.*.albert_layers.*``).
         output_projection_path: dotted path, inside one layer, to the attention output projection.
+        value_projection_path: dotted path, inside one layer, to the projection whose output holds
+            the value vectors (a fused query/key/value projection for GPT-2, GPT-NeoX, ModernBERT).
+        value_columns: per (output width, H): the value projection's output columns that hold the
+            value vectors, value head after value head, each ``d_h`` wide.
         is_causal: decoders: every token sees only itself and the tokens before it.
         takes_token_type_ids: whether the model's forward takes segment ids (``token_type_ids``).
         position_offset: position ids the embeddings reserve before the first token, per config.
@@ -75,6 +97,8 @@ class Family:
     model_types: tuple[str, ...]
     layers_path: str
     output_projection_path: str
+    value_projection_path: str
+    value_columns: Callable[[int, int], torch.Tensor] = _every_column
     is_causal: bool = False
     takes_token_type_ids: bool = False
     position_offset: Callable[[object], int] = _no_offset
@@ -113,23 +137,31 @@ class Family:
             module = getattr(module, name)
         return module
 
+    def value_projection(self, layer: nn.Module) -> nn.Module:
+        """The value projection of one layer module (see :attr:`value_columns`)."""
+        return layer.get_submodule(self.value_projection_path)
+
 
 _FAMILIES = (
-    Family("BERT", ("bert",), "encoder.layer.*", "attention.output.dense", takes_token_type_ids=True),
+    Family("BERT", ("bert",), "encoder.layer.*", "attention.output.dense", "attention.self.value",
+           takes_token_type_ids=True),
     Family("RoBERTa", ("roberta", "xlm-roberta", "camembert"), "encoder.layer.*", "attention.output.dense",
-           takes_token_type_ids=True, position_offset=_padding_offset),
-    Family("ELECTRA", ("electra",), "encoder.layer.*", "attention.output.dense", takes_token_type_ids=True),
-    Family("DistilBERT", ("distilbert",), "transformer.layer.*", "attention.out_lin"),
+           "attention.self.value", takes_token_type_ids=True, position_offset=_padding_offset),
+    Family("ELECTRA", ("electra",), "encoder.layer.*", "attention.output.dense", "attention.self.value",
+           takes_token_type_ids=True),
+    Family("DistilBERT", ("distilbert",), "transformer.layer.*", "attention.out_lin", "attention.v_lin"),
     Family("ALBERT", ("albert",), "encoder.albert_layer_groups.*.albert_layers.*", "attention.dense",
-           takes_token_type_ids=True, layer_calls=_albert_layer_calls),
+           "attention.value", takes_token_type_ids=True, layer_calls=_albert_layer_calls),
     Family("DeBERTa-v2/v3", ("deberta-v2",), "encoder.layer.*", "attention.output.dense",
-           takes_token_type_ids=True, refusal=_refuse_deberta_convolution),
-    Family("MPNet", ("mpnet",), "encoder.layer.*", "attention.attn.o", position_offset=_mpnet_offset),
-    Family("ModernBERT", ("modernbert",), "layers.*", "attn.Wo"),
-    Family("GPT-2", ("gpt2",), "h.*", "attn.c_proj", is_causal=True),
-    Family("GPT-NeoX (Pythia)", ("gpt_neox",), "layers.*", "attention.dense", is_causal=True),
+           "attention.self.value_proj", takes_token_type_ids=True, refusal=_refuse_deberta_convolution),
+    Family("MPNet", ("mpnet",), "encoder.layer.*", "attention.attn.o", "attention.attn.v",
+           position_offset=_mpnet_offset),
+    Family("ModernBERT", ("modernbert",), "layers.*", "attn.Wo", "attn.Wqkv", value_columns=_last_third),
+    Family("GPT-2", ("gpt2",), "h.*", "attn.c_proj", "attn.c_attn", value_columns=_last_third, is_causal=True),
+    Family("GPT-NeoX (Pythia)", ("gpt_neox",), "layers.*", "attention.dense", "attention.query_key_value",
+           value_columns=_last_third_of_each_head, is_causal=True),
     Family("Llama-style decoder (Llama, Qwen2, Mistral)", ("llama", "qwen2", "mistral"), "layers.*",
-           "self_attn.o_proj", is_causal=True),
+           "self_attn.o_proj", "self_attn.v_proj", is_causal=True),
 )
 
 SUPPORTED_FAMILIES = ", ".join(family.name for family in _FAMILIES)
