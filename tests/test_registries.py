@@ -133,8 +133,10 @@ def test_a_registered_map_reaches_maps_tables_pages_explorer_and_api(toy_map_reg
     np.testing.assert_allclose(explanation["attention_squared"], squared / squared.sum(-1, keepdims=True), atol=1e-6)
     assert explanation.attention_squared is explanation["attention_squared"]
     titles = [ax.get_title() for ax in explanation.plot(1, 2).axes]
-    assert titles[:4] == ["attention", "local attribution", "global attribution", "attention squared"]
+    views = map_registry.views()
+    assert views[-1] == "attention_squared"
+    assert titles[:len(views)] == [map_registry.MAPS[view].title for view in views]
     assert [ax.get_title() for ax in explanation.plot(1, 2, maps=["attention_squared"]).axes][0] == "attention squared"
     frame = explanation.to_dataframe()
-    assert list(frame["map"].cat.categories) == ["attention", "local", "global", "contribution", "attention_squared"]
+    assert list(frame["map"].cat.categories) == [*map_registry.MAPS]
     assert (frame["map"] == "attention_squared").sum() == squared.size

@@ -65,7 +65,7 @@ def row_norms(model: nn.Module, features: dict[str, torch.Tensor], rows: Sequenc
     """Exact squared norms of ``rows`` of one input's maps, and their estimates along ``directions``.
 
     Args:
-        model, features: as for :func:`bertstory.engine.compute_maps`.
+        model, features: as for :func:`bertstory.maps.compute.compute_maps`.
         rows: the map rows, any order, repeats allowed.
         directions: P tensors (n, K_p, d), each a set of already scaled directions per input token
             (:func:`bertstory.engine.tangents.token_directions`).

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
+from bertstory.engine.ablation_baselines import AblationBaseline, check_ablation_baseline
 from bertstory.engine.families import Family, family_for
 from bertstory.engine.layer_calls import CapturedForward, capture_forward
 from bertstory.engine.tangents import ESTIMATORS, Estimator
@@ -35,6 +36,8 @@ class MapSource:
         forward: the captured forward: layer calls, ``e⁰``, layer outputs, attention (L, H, n, n).
         estimator, probes: the Frobenius-norm estimator and its K (``docs/method.md#estimators``).
         seed, input_id: seed the probe directions.
+        ablation_baseline: what takes an ablated token's place in ``e⁰`` (``zero`` or ``mask``,
+            :mod:`bertstory.engine.ablation_baselines`); ``mask_token_id`` the tokenizer's mask token.
     """
 
     model: nn.Module
@@ -45,6 +48,8 @@ class MapSource:
     probes: int
     seed: int
     input_id: str
+    ablation_baseline: AblationBaseline = "zero"
+    mask_token_id: int | None = None
     _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -60,7 +65,8 @@ class MapSource:
 
 
 def open_source(model: nn.Module, features: dict[str, torch.Tensor], *, estimator: Estimator = "probes",
-                probes: int = 8, seed: int = 0, input_id: str = "") -> MapSource:
+                probes: int = 8, seed: int = 0, input_id: str = "", ablation_baseline: AblationBaseline = "zero",
+                mask_token_id: int | None = None) -> MapSource:
     """Check the model and settings, run the model once on ``features`` and record it.
 
     Args:
@@ -70,12 +76,16 @@ def open_source(model: nn.Module, features: dict[str, torch.Tensor], *, estimato
             (``input_ids``, ``attention_mask``, ``token_type_ids`` when the model takes them).
         estimator, probes: the Frobenius-norm estimator and its K (ignored for ``exact``).
         seed, input_id: seed the probe directions (same seed and id, same numbers).
+        ablation_baseline, mask_token_id: the ablation maps' baseline, and the tokenizer's mask
+            token id (``None`` without one, which refuses the ``mask`` baseline).
     """
     family = family_for(model.config)
     _check_ready(model, estimator, probes)
+    check_ablation_baseline(ablation_baseline, mask_token_id)
     forward = capture_forward(model, family, features)
     return MapSource(model=model, family=family, features=features, forward=forward, estimator=estimator,
-                     probes=probes, seed=seed, input_id=input_id)
+                     probes=probes, seed=seed, input_id=input_id, ablation_baseline=ablation_baseline,
+                     mask_token_id=mask_token_id)
 
 
 def _check_ready(model: nn.Module, estimator: str, probes: int) -> None:

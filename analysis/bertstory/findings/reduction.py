@@ -7,6 +7,8 @@ Inputs are folded in one at a time. What is kept grows with the corpus only as
   the class statistics ``(N, V, L, H, C)`` — what medians and bootstrap intervals over inputs need;
 * each output's own-token share ``Cˡ_jj``, ``(L, total rows)`` float64 — what its exact
   median and quartiles need;
+* the faithfulness sums and rows per input (``(N, L, H)`` or ``(N, L)`` each), for their
+  bootstrap intervals;
 
 everything else is a running total of fixed size: entropies, offset profiles, the other
 metrics' sums and counts (TV, Spearman, top-1), and the ``(K, K)`` head-distance sums per clustered view.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bertstory.findings.enrichment import CLASSES, EnrichmentStatistics
+from bertstory.findings.faithfulness import array_shapes as faithfulness_shapes
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.ratios import safe_divide
 from bertstory.findings.statistics import ROLLOUT_METHODS, Comparisons, InputStatistics
@@ -78,6 +81,7 @@ class Sums:
     own_share: np.ndarray              # (L, total rows) C_jj
     own_top1: np.ndarray               # (L,) outputs whose largest contributor is themselves
     rollout: MetricSums                # S = (M, L), against contribution
+    faithfulness: dict[str, np.ndarray]  # per input: (N, L, H) or (N, L) faithfulness sums and rows
 
     @property
     def n_inputs(self) -> int:
@@ -107,6 +111,8 @@ def reduce_statistics(
     head_js = np.zeros((len(cluster_views()), k, k))
     own_parts: list[np.ndarray] = []
     own_top1 = np.zeros(num_layers, dtype=np.int64)
+    faithfulness = {name: np.zeros((n_inputs, *shape), dtype=np.int64 if name.endswith("_rows") else np.float64)
+                    for name, shape in faithfulness_shapes(num_layers, num_heads).items()}
 
     for index, (input_id, stats) in enumerate(inputs):
         if index >= n_inputs:
@@ -128,6 +134,8 @@ def reduce_statistics(
         head_js += stats.head_js
         own_parts.append(stats.own_share)
         own_top1 += stats.own_top1
+        for name, values in stats.faithfulness.items():
+            faithfulness[name][index] = values
     if len(ids) != n_inputs:
         raise ValueError(f"expected {n_inputs} inputs, got {len(ids)}")
 
@@ -139,4 +147,5 @@ def reduce_statistics(
         own_share=np.concatenate(own_parts, axis=1) if own_parts else np.zeros((num_layers, 0)),
         own_top1=own_top1,
         rollout=rollout,
+        faithfulness=faithfulness,
     )

@@ -34,6 +34,8 @@ import numpy as np
 from bertstory.findings.divergence import normalised_entropy, pairwise_js_sum
 from bertstory.findings.enrichment import CLASSES
 from bertstory.findings.enrichment import input_statistics as class_statistics
+from bertstory.findings.faithfulness import array_shapes as faithfulness_shapes
+from bertstory.findings.faithfulness import input_faithfulness, measured
 from bertstory.findings.metrics import METRICS, compare_rows
 from bertstory.findings.rollout import attention_rollout, head_average
 from bertstory.findings.tokens import class_masks
@@ -43,7 +45,7 @@ from bertstory.maps import cluster_views, pair_names, view_pairs, views
 #: statistics written by another version are recomputed from the maps. 2: a causal row's
 #: Spearman correlations rank its visible keys only; a decoder's ``CLS`` is its first token.
 #: 3: one array per registered view and compared pair (``class_mass_{view}``,
-#: ``pair_{a}_{b}_{metric}`` …), where format 2 stacked them.
+#: ``pair_{a}_{b}_{metric}`` …), where format 2 stacked them; the faithfulness sums (``faith_…``).
 STATISTICS_FORMAT = 3
 #: What is compared with token contribution per layer: rollout Rˡ and raw head-averaged Āˡ.
 ROLLOUT_METHODS: tuple[str, ...] = ("rollout", "attention")
@@ -126,6 +128,9 @@ class InputStatistics:
         own_top1: int64 ``(L,)`` — outputs whose largest contributor is their own token.
         rollout: :class:`Comparisons` ``(M, L)`` of rollout (raw head-averaged attention) with ``Cˡ``
             (arrays ``rollout_js`` …).
+        faithfulness: the faithfulness sums and rows by file name (``faith_{view}_{truth}_{metric}`` …,
+            :func:`~bertstory.findings.faithfulness.input_faithfulness`); empty when the ablation
+            maps are not registered.
     """
 
     rows: int
@@ -141,6 +146,7 @@ class InputStatistics:
     own_share: np.ndarray
     own_top1: np.ndarray
     rollout: Comparisons
+    faithfulness: dict[str, np.ndarray]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The statistics by name, as written to ``stats/<id>.npz`` (scalars as 0-d int64)."""
@@ -149,6 +155,8 @@ class InputStatistics:
             value = getattr(self, f.name)
             if f.name in _COMPARISONS:
                 out.update(value.arrays(f.name))
+            elif f.name == "faithfulness":
+                out.update(value)
             elif f.name in _PER_VIEW:
                 out.update({f"{f.name}_{view}": part for view, part in zip(_PER_VIEW[f.name](), value)})
             else:
@@ -183,6 +191,7 @@ class InputStatistics:
         fields = {f.name: int(values[f.name]) if f.name in ("rows", "entropy_rows") else
                   Comparisons.from_arrays(values, f.name) if f.name in _COMPARISONS else
                   np.stack([values[f"{f.name}_{view}"] for view in _PER_VIEW[f.name]()]) if f.name in _PER_VIEW else
+                  {name: values[name] for name in faithfulness_shapes(1, 1)} if f.name == "faithfulness" else
                   values[f.name]
                   for f in dataclasses.fields(cls)}
         return cls(**fields)
@@ -200,6 +209,7 @@ def _shapes(n: int, num_layers: int, num_heads: int) -> dict[str, tuple[int, ...
         **{name: head for name in comparison_names("pair")},
         "own_share": (num_layers, n), "own_top1": (num_layers,),
         **{name: (m, num_layers) for name in comparison_names("rollout")},
+        **faithfulness_shapes(num_layers, num_heads),
     }
 
 
@@ -254,4 +264,5 @@ def compute_statistics(maps: Mapping[str, np.ndarray], tokens: Sequence[str], cl
         own_share=np.diagonal(contribution, axis1=-2, axis2=-1).copy(),
         own_top1=(np.argmax(contribution, axis=-1) == np.arange(n)).sum(axis=-1).astype(np.int64),
         rollout=rollout,
+        faithfulness=input_faithfulness(maps, causal) if measured() else {},
     )

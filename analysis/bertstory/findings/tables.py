@@ -13,6 +13,7 @@ from bertstory.findings.bootstrap import bootstrap_pooled_mean, median_over_inpu
 from bertstory.findings.clustering import cluster_heads, mds_layout
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.enrichment import CLASSES, EnrichmentSummary, summarise
+from bertstory.findings.faithfulness import faithfulness_tables, measured
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, label_heads
 from bertstory.findings.persistence import PATTERN_CLASSES, head_patterns, persistence, persistence_counts
@@ -25,6 +26,17 @@ from bertstory.maps import cluster_views, pair_names, persistence_views, views
 TABLE_NAMES: tuple[str, ...] = (
     "heads", "layers", "transitions", "persistence", "rollout", "positions", "head_embedding", "head_distances",
 )
+#: Tables written when the ablation maps are registered (:func:`~bertstory.findings.faithfulness.measured`).
+FAITHFULNESS_TABLES: tuple[str, ...] = ("faithfulness", "faithfulness_layers")
+#: Per-head views whose Spearman correlation with global ablation ``heads`` lists
+#: (``spearman_{view}_ablation_global``).
+HEAD_FAITHFULNESS_VIEWS: tuple[str, ...] = ("attention", "global")
+
+
+def table_names() -> tuple[str, ...]:
+    """Names of the tables ``findings`` writes, in order: :data:`TABLE_NAMES`, then the
+    faithfulness tables when the ablation maps are registered."""
+    return TABLE_NAMES + (FAITHFULNESS_TABLES if measured() else ())
 #: Columns ``{metric}_{name}_{suffix}`` of a metric with intervals, besides its mean.
 INTERVAL_SUFFIXES: tuple[str, ...] = ("median", "lo", "hi")
 
@@ -100,6 +112,11 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
         heads[f"label_{view}"] = flat(labels[view]).astype(str)
     heads.update(_metric_columns(sums.pairs, pair_intervals, pair_names(), rows, flat))
     heads.update(_evidence_columns(evidence, flat))
+    faithful = (faithfulness_tables(sums.faithfulness, config.bootstrap_samples, int(config.seed or 0))
+                if sums.faithfulness else None)
+    if faithful is not None:
+        for view in HEAD_FAITHFULNESS_VIEWS:
+            heads[f"spearman_{view}_ablation_global"] = flat(faithful[2][view])
     heads["pattern"] = flat(patterns).astype(str)
     for view in persistence_views():
         heads[f"persists_{view}"] = flat(persisting[view][0])
@@ -120,6 +137,8 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
         "head_embedding": _embedding_table(embeddings, clusters, n_layers, n_heads),
         "head_distances": _distances_table(distances, n_layers, n_heads),
     }
+    if faithful is not None:
+        tables.update(zip(FAITHFULNESS_TABLES, faithful[:2]))
     return tables, {"mds_stress": stress}
 
 

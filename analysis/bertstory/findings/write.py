@@ -23,7 +23,7 @@ from bertstory.findings.config import FindingsConfig
 from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
 from bertstory.findings.store import reduce_run, refresh_statistics
-from bertstory.findings.tables import TABLE_NAMES, build_tables
+from bertstory.findings.tables import build_tables, table_names
 from bertstory.maps import persistence_views
 from bertstory.results import RunFolder
 
@@ -54,10 +54,10 @@ def _cached_tables(folder: RunFolder, key: str) -> dict[str, pd.DataFrame] | Non
     summary = folder.read_summary()
     if not summary or summary.get("fingerprint") != key:
         return None
-    if not all(len(folder.table_files(name)) == 2 for name in TABLE_NAMES):
+    if not all(len(folder.table_files(name)) == 2 for name in table_names()):
         return None
     try:
-        return {name: folder.table(name) for name in TABLE_NAMES}
+        return {name: folder.table(name) for name in table_names()}
     except BertstoryError:
         return None  # unreadable: recompute
 
@@ -89,7 +89,7 @@ def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = 
 
     First writes the statistics of every input that has maps but no current statistics, then
     reduces the statistics (one input in memory at a time) and returns the tables by name
-    (:data:`~bertstory.findings.tables.TABLE_NAMES`). Idempotent: when the summary records the
+    (:func:`~bertstory.findings.tables.table_names`). Idempotent: when the summary records the
     same fingerprint — the statistics files' names, sizes and modification times, the run's
     shape, special tokens and causality, the settings and the formats — the tables are read
     back instead of recomputed (unless ``force``). ``config=None`` uses the defaults of
@@ -128,7 +128,7 @@ def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = 
         "n_inputs": sums.n_inputs,
         "n_queries": sums.n_rows,
         "skipped_inputs": list(skipped),
-        "tables": list(TABLE_NAMES),
+        "tables": list(tables),
         "mds_stress": {k: float(v) for k, v in extra["mds_stress"].items()},
         "headline": _headline(tables),
         "versions": {"numpy": np.__version__, "pandas": pd.__version__},

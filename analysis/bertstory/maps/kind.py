@@ -43,6 +43,8 @@ class MapKind:
             by every registered metric (pairs ``(other, name)``: columns ``js_{other}_{name}`` …).
         clustered: heads are clustered and laid out by their JS distance in this view.
         persistence: the attention patterns of heads are tested for persistence into this view.
+        still_rows: a row may be all zero: the output does not move at all (an ablation map); it is
+            kept as zeros, counted, and left out of the faithfulness comparisons.
     """
 
     name: str
@@ -54,6 +56,7 @@ class MapKind:
     compared_with: tuple[str, ...] = ()
     clustered: bool = False
     persistence: bool = False
+    still_rows: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():

@@ -27,6 +27,7 @@ import pandas as pd
 
 from bertstory import __version__
 from bertstory.corpus import CorpusInput, content_hash, load_corpus, sample
+from bertstory.engine.ablation_baselines import check_ablation_baseline
 from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.bootstrap_memory import check_bootstrap_memory
@@ -118,6 +119,7 @@ def _run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None, log
         raise BertstoryError(
             f"--max-tokens {settings.max_tokens} exceeds what the model accepts ({loaded.max_tokens} tokens)"
         )
+    check_ablation_baseline(settings.ablation_baseline, loaded.tokenizer.mask_token_id)
     selected = sample(list(corpus.inputs), settings.max_inputs, settings.seed)
     _refuse_pairs_without_template(loaded, selected, corpus.source)
     prepared, too_long, no_text = _prepare(loaded, selected, settings.max_tokens)
@@ -261,11 +263,11 @@ def _analyse_share(loaded: LoadedModel, folder: RunFolder, share: list[PreparedI
     for p in todo:
         started = time.perf_counter()
         arrays = input_maps(loaded, p.encoded, estimator=settings.estimator, probes=settings.probes,
-                            seed=settings.seed, input_id=p.item.id)
+                            seed=settings.seed, input_id=p.item.id, ablation_baseline=settings.ablation_baseline)
         timed.add(len(p.encoded.tokens), time.perf_counter() - started)
         if p.item.id in kept:
             folder.save_maps(p.item.id, arrays, p.encoded.tokens)
-        normalised = {name: normalise_map(array, f"maps of input {p.item.id}: {name}")
+        normalised = {name: normalise_map(array, f"maps of input {p.item.id}: {name}", name)
                       for name, array in arrays.items()}
         write_statistics(folder, p.item.id, normalised, p.encoded.tokens)
         progress.analysed(len(p.encoded.tokens))

@@ -13,10 +13,12 @@ from bertstory.models import Encoded, LoadedModel, model_features
 
 
 def input_maps(loaded: LoadedModel, encoded: Encoded, *, estimator: str, probes: int, seed: int,
-               input_id: str) -> InputMaps:
-    """Every registered map of one tokenised input (probe directions seeded by ``seed`` and ``input_id``)."""
+               input_id: str, ablation_baseline: str = "zero", names: Sequence[str] | None = None) -> InputMaps:
+    """The registered maps ``names`` (default: all) of one tokenised input (probe directions seeded by
+    ``seed`` and ``input_id``; ablations with ``ablation_baseline``, the mask token the tokenizer's)."""
     return compute_maps(loaded.model, model_features(loaded, encoded), estimator=estimator, probes=probes, seed=seed,
-                        input_id=input_id)
+                        input_id=input_id, ablation_baseline=ablation_baseline,
+                        mask_token_id=loaded.tokenizer.mask_token_id, names=names)
 
 
 def input_row_norms(loaded: LoadedModel, encoded: Encoded, rows: Sequence[MapRow], *, probes: Sequence[int],

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bertstory.corpus import BUILTIN
+from bertstory.engine.ablation_baselines import ABLATION_BASELINES, AblationBaseline
 from bertstory.engine.tangents import ESTIMATORS, Estimator
 from bertstory.models import DEFAULT_MODEL, DEVICES, Device
 from bertstory.errors import BertstoryError
@@ -43,6 +44,10 @@ class AnalyzeSettings:
     probes: int = setting(8, "K, probes per input token (with --estimator probes).", minimum=1, reproduce="always")
     seed: int = setting(0, "Seeds the corpus sample and the probes.", minimum=0,
                         maximum=MAX_SEED, reproduce="always")
+    ablation_baseline: AblationBaseline = setting(
+        "zero", "What takes an ablated input token's place in the ablation maps: the zero vector in the first "
+        "layer's input, or (encoders with a mask token) the mask token's id; local ablation always uses zero.",
+        choices=ABLATION_BASELINES, reproduce="unless_default")
     max_tokens: int | None = setting(
         None, f"Longer inputs are skipped (and counted), never truncated. Default: {DEFAULT_MAX_TOKENS}, or the "
         "model's limit if smaller.", minimum=3, reproduce="always")
@@ -70,5 +75,5 @@ class AnalyzeSettings:
         return RunSettings(
             model=self.model, corpus=self.corpus, text_column=self.text_column, pair_column=self.pair_column,
             estimator=self.estimator, probes=self.probes if self.estimator == "probes" else None, seed=self.seed,
-            max_tokens=max_tokens, max_inputs=self.max_inputs,
+            max_tokens=max_tokens, max_inputs=self.max_inputs, ablation_baseline=self.ablation_baseline,
         )

@@ -34,7 +34,7 @@ from bertstory.results.files import (
     atomic_write_bytes, atomic_write_json, atomic_write_jsonl, npz_bytes, unfinished_write_target,
 )
 from bertstory.results.record import DiskUse, RunRecord
-from bertstory.maps import map_names, map_shape
+from bertstory.maps import MAPS, map_names, map_shape
 
 _RUN_JSON = "run.json"
 _INPUTS = "inputs.jsonl"
@@ -186,7 +186,7 @@ class RunFolder:
             if array.shape != shape:
                 raise BertstoryError(f"{name}: {key} has shape {array.shape}, expected {shape} "
                                      f"(L={record.num_layers}, H={record.num_heads}, n={len(tokens)} tokens)")
-            out[key] = normalise_map(array, f"{name}: {key}") if normalise else array
+            out[key] = normalise_map(array, f"{name}: {key}", key) if normalise else array
         out["tokens"] = tokens
         return out
 
@@ -422,16 +422,18 @@ def _size(path: Path) -> int:
         return 0
 
 
-def normalise_map(array: np.ndarray, name: str) -> np.ndarray:
+def normalise_map(array: np.ndarray, name: str, map_name: str) -> np.ndarray:
     """``array`` in float64 with each row (last axis) divided by its sum, after checking that
     values are finite and non-negative (tiny float noise below zero is clipped) and every row has
-    mass; ``name`` (file and map) starts the error message otherwise. What the findings compute
-    with, from a map file (:meth:`RunFolder.load_maps` with ``normalise=True``) or in memory."""
+    mass — but for a registered map ``map_name`` whose rows may not move (``still_rows``), whose
+    all-zero rows stay zero; ``name`` (file and map) starts the error message otherwise. What the
+    findings compute with, from a map file (:meth:`RunFolder.load_maps` with ``normalise=True``)
+    or in memory."""
     array = np.asarray(array, dtype=np.float64)
     if not np.all(np.isfinite(array)) or array.min(initial=0.0) < -1e-6:
         raise BertstoryError(f"{name} holds negative or non-finite values")
     array = np.maximum(array, 0.0)
     totals = array.sum(axis=-1, keepdims=True)
-    if np.any(totals <= 0):
+    if np.any(totals <= 0) and not MAPS[map_name].still_rows:
         raise BertstoryError(f"{name} has an all-zero row")
-    return array / totals
+    return array / np.where(totals > 0, totals, 1.0)

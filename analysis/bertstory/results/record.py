@@ -23,7 +23,8 @@ text given to the Python API, not a corpus."""
 class RunSettings:
     """The settings that define a run (its folder key is a hash of them and of the model
     revision and corpus content); ``probes`` is ``None`` for the exact estimator,
-    ``max_inputs`` ``None`` for the whole corpus."""
+    ``max_inputs`` ``None`` for the whole corpus; ``ablation_baseline`` that of the ablation maps
+    (``zero`` in a ``run.json`` written before them)."""
 
     model: str
     corpus: str
@@ -34,6 +35,7 @@ class RunSettings:
     seed: int
     max_tokens: int | None
     max_inputs: int | None
+    ablation_baseline: str = "zero"
 
 
 @dataclass(frozen=True)
