@@ -98,5 +98,9 @@ def reproduce_words(cls: type, values: dict[str, Any]) -> list[str]:
             value = 0
         if value is None or (item.info.reproduce == "unless_default" and value == item.default):
             continue
-        words += [item.info.option_name(item.name), str(value)]
+        option = item.info.option_name(item.name)
+        if isinstance(value, bool):
+            words.append(option if value else f"--no-{option.removeprefix('--')}")
+        else:
+            words += [option, str(value)]
     return words

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from typing import ContextManager
@@ -28,8 +29,10 @@ text)`` gives the maps ``bertstory analyze`` computes for a corpus whose first l
 
 def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: str | None = None, *,
             tokenizer: PreTrainedTokenizerBase | None = None, estimator: str = "probes", probes: int = 8,
-            seed: int = 0, device: str = "auto") -> Explanation:
-    """The attention, local and global attribution and token contribution maps of one input.
+            seed: int = 0, device: str = "auto", ablation_baseline: str = "zero",
+            maps: Sequence[str] | None = None) -> Explanation:
+    """The maps of one input: attention, local and global attribution, token contribution, and the
+    faithfulness maps (ablations, attention-norm, value zeroing), or those named in ``maps``.
 
     Args:
         model: a Hugging Face model name, a model folder, ``"embedded"`` (the MiniLM-L6 BERT
@@ -49,6 +52,10 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         device: ``auto`` loads a named model on CUDA when present and computes an in-memory
             model where it is; ``cpu`` or ``cuda`` compute there (moving an in-memory model
             there and back).
+        ablation_baseline: what takes an ablated token's place in the ablation maps: ``zero`` (the zero
+            vector in the first layer's input) or ``mask`` (the tokenizer's mask token; encoders only);
+            local ablation always uses zero (``docs/method.md#faithfulness``).
+        maps: the registered maps to compute, by name (:func:`bertstory.maps.map_names`); ``None``: all.
     Returns:
         An :class:`Explanation`: the maps as numpy arrays, the tokens and the settings.
     Raises:
@@ -61,16 +68,18 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         encoded = encode(loaded, text, text_pair)
         _check_fits(loaded, encoded)
         started, clock = datetime.now(timezone.utc), time.perf_counter()
-        maps = input_maps(loaded, encoded, estimator=estimator, probes=probes, seed=seed, input_id=EXPLAIN_INPUT_ID)
+        computed = input_maps(loaded, encoded, estimator=estimator, probes=probes, seed=seed,
+                              input_id=EXPLAIN_INPUT_ID, ablation_baseline=ablation_baseline, names=maps)
         seconds = time.perf_counter() - clock
         return Explanation(
-            maps=maps,
+            maps=computed,
             tokens=encoded.tokens,
             text=text,
             text_pair=text_pair,
             input_id=EXPLAIN_INPUT_ID,
             settings=ExplainSettings(model=loaded.name_or_path, revision=loaded.revision, estimator=estimator,
                                      probes=probes if estimator == "probes" else None, seed=seed,
+                                     ablation_baseline=ablation_baseline,
                                      device=str(loaded.device), dtype=model_dtype(loaded)),
             model=model_info(loaded),
             special_tokens=special_tokens(loaded),

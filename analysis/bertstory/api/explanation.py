@@ -18,7 +18,7 @@ from bertstory.corpus import CorpusInput, content_hash
 from bertstory.errors import BertstoryError
 from bertstory.report.naming import head_name
 from bertstory.results import EXPLAIN_SOURCE, CorpusInfo, ModelInfo, RunFolder, RunRecord, RunSettings, SpecialTokens, ensure_writable
-from bertstory.maps import MAPS, InputMaps, views
+from bertstory.maps import MAPS, InputMaps, map_names, run_maps, views
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class ExplainSettings:
         probes: K, probe directions per input token; ``None`` for ``exact``.
         seed: seeds the probe directions (with the input id).
         device, dtype: where and in which precision the maps were computed.
+        ablation_baseline: the ablation maps' baseline (``zero`` or ``mask``).
     """
 
     model: str
@@ -43,6 +44,7 @@ class ExplainSettings:
     seed: int
     device: str
     dtype: str
+    ablation_baseline: str = "zero"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -152,6 +154,16 @@ class Explanation:
         folder.save_maps(self.input_id, self.maps, self.tokens)
         return folder.path
 
+    def _faithfulness(self) -> bool:
+        """Whether these maps are those of a run with the faithfulness maps, or without them; a
+        one-line error for another selection, which a run folder cannot hold."""
+        for faithfulness in (True, False):
+            with run_maps(faithfulness):
+                if set(self.maps) == set(map_names()):
+                    return faithfulness
+        raise BertstoryError(f"only an explanation of every map, or of every map but the faithfulness maps, can be "
+                             f"saved as a run; this one has {', '.join(self.maps)}")
+
     def _record(self, run_id: str) -> RunRecord:
         """``run.json`` of a run of this one input."""
         settings = self.settings
@@ -161,7 +173,8 @@ class Explanation:
             run_id=run_id,
             settings=RunSettings(model=settings.model, corpus=EXPLAIN_SOURCE, text_column="text", pair_column=None,
                                  estimator=settings.estimator, probes=settings.probes, seed=settings.seed,
-                                 max_tokens=self.model.max_positions, max_inputs=None),
+                                 max_tokens=self.model.max_positions, max_inputs=None,
+                                 ablation_baseline=settings.ablation_baseline, faithfulness=self._faithfulness()),
             model=self.model,
             corpus=CorpusInfo(source=EXPLAIN_SOURCE, content_hash=content_hash([item]), n_available=1,
                               n_selected=1),

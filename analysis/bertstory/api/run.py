@@ -13,7 +13,7 @@ import pandas as pd
 
 from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.errors import BertstoryError
-from bertstory.maps import InputMaps, map_names
+from bertstory.maps import InputMaps
 from bertstory.results import RunFolder, RunRecord
 
 
@@ -137,7 +137,7 @@ class Run:
         row = listed.iloc[0]
         record = self.record
         return Explanation(
-            maps=InputMaps({name: maps[name] for name in map_names()}),
+            maps=InputMaps({name: array for name, array in maps.items() if name != "tokens"}),
             tokens=maps["tokens"],
             text=row["text"],
             text_pair=row["text_pair"] if isinstance(row["text_pair"], str) else None,

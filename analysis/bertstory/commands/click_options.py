@@ -38,7 +38,10 @@ def _click_type(item: Setting) -> Any:
 
 def click_option(item: Setting) -> Callable:
     """The click option of one declared setting."""
-    names = [item.info.option_name(item.name)] + ([item.info.short] if item.info.short else [])
+    option = item.info.option_name(item.name)
+    if _base_type(item.type) is bool and item.default:  # on unless turned off: --faithfulness/--no-faithfulness
+        option = f"{option}/--no-{option.removeprefix('--')}"
+    names = [option] + ([item.info.short] if item.info.short else [])
     if _base_type(item.type) is bool:
         return click.option(*names, item.name, is_flag=True, default=item.default, help=item.info.help)
     return click.option(*names, item.name, type=_click_type(item), default=item.default,

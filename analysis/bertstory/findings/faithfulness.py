@@ -25,7 +25,7 @@ import pandas as pd
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.resampling import percentile_interval, resampled
 from bertstory.findings.rollout import attention_rollout
-from bertstory.maps import MAPS
+from bertstory.maps import map_names
 
 HEAD_VIEWS: tuple[str, ...] = ("attention", "local", "global", "attention_norm")
 """The views of a head measured against the head's ablation maps."""
@@ -52,9 +52,10 @@ def comparisons() -> list[tuple[str, str, bool]]:
 
 
 def measured() -> bool:
-    """Whether every map the comparisons need is registered (and so computed by ``analyze``)."""
+    """Whether every map the comparisons need is registered and the run at hand has it
+    (:func:`bertstory.maps.run_maps`)."""
     needed = {*HEAD_VIEWS, *HEAD_TRUTHS, LAYER_TRUTH, *(v for v in LAYER_VIEWS if v not in _ROLLOUTS), *_ROLLOUTS.values()}
-    return needed <= set(MAPS)
+    return needed <= set(map_names())
 
 
 def array_shapes(num_layers: int, num_heads: int) -> dict[str, tuple[int, ...]]:

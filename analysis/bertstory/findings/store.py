@@ -15,6 +15,7 @@ import numpy as np
 from bertstory.errors import BertstoryError
 from bertstory.findings.reduction import Sums, reduce_statistics
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics, compute_statistics
+from bertstory.maps import run_maps
 from bertstory.results import RunFolder
 
 
@@ -23,9 +24,10 @@ def write_statistics(folder: RunFolder, input_id: str, maps: Mapping[str, np.nda
     """Compute one input's statistics from its row-normalised float64 ``maps``
     (:func:`bertstory.results.normalise_map` of each map) and write ``stats/<id>.npz``."""
     record = folder.record
-    stats = compute_statistics(maps, tokens, record.special_tokens.cls, record.special_tokens.sep,
-                               record.model.causal)
-    folder.save_stats(input_id, stats.arrays(), tokens, STATISTICS_FORMAT)
+    with run_maps(record.settings.faithfulness):
+        stats = compute_statistics(maps, tokens, record.special_tokens.cls, record.special_tokens.sep,
+                                   record.model.causal)
+        folder.save_stats(input_id, stats.arrays(), tokens, STATISTICS_FORMAT)
     return stats
 
 
@@ -33,7 +35,8 @@ def has_current_statistics(folder: RunFolder, input_id: str, tokens: list[str] |
     """Whether the input's statistics are current: of this format, holding every registered
     metric's arrays (a metric registered since they were written makes them stale), ``tokens``
     when given, and not older than the input's map."""
-    return folder.has_stats(input_id, STATISTICS_FORMAT, tokens, names=InputStatistics.array_names())
+    with run_maps(folder.record.settings.faithfulness):
+        return folder.has_stats(input_id, STATISTICS_FORMAT, tokens, names=InputStatistics.array_names())
 
 
 def refresh_statistics(folder: RunFolder, ids: list[str]) -> list[str]:
@@ -60,7 +63,8 @@ def load_statistics(folder: RunFolder, input_id: str) -> InputStatistics:
     arrays = folder.load_stats(input_id, STATISTICS_FORMAT)
     record = folder.record
     try:
-        return InputStatistics.from_arrays(arrays, record.num_layers, record.num_heads)
+        with run_maps(record.settings.faithfulness):
+            return InputStatistics.from_arrays(arrays, record.num_layers, record.num_heads)
     except ValueError as error:
         raise BertstoryError(
             f"the statistics of input {input_id} in {folder.path} do not fit the run ({error}); delete "

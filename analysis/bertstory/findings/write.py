@@ -24,6 +24,7 @@ from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
 from bertstory.findings.store import reduce_run, refresh_statistics
 from bertstory.findings.tables import build_tables, table_names
+from bertstory.maps import run_maps
 from bertstory.maps import persistence_views
 from bertstory.results import RunFolder
 
@@ -99,6 +100,12 @@ def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = 
     neither maps nor statistics, or a file it needs is unreadable.
     """
     folder = run if isinstance(run, RunFolder) else RunFolder.open(run)
+    with run_maps(folder.record.settings.faithfulness):
+        return _write_findings(folder, config, force)
+
+
+def _write_findings(folder: RunFolder, config: FindingsConfig | None, force: bool) -> dict[str, pd.DataFrame]:
+    """:func:`write_findings` among the maps the run has (:func:`bertstory.maps.run_maps`)."""
     record = folder.record
     ids, skipped = folder.analysed_ids()
     resolved = (config or FindingsConfig()).resolved(record.settings.seed)

@@ -26,9 +26,10 @@ from bertstory.maps.kind import (
     pair_names,
     persistence_views,
     register_map,
+    run_maps,
     view_pairs,
     views,
 )
 
 __all__ = ["MAPS", "InputMaps", "MapKind", "Scope", "cluster_views", "estimated_maps", "map_names", "map_shape",
-           "map_titles", "pair_names", "persistence_views", "register_map", "view_pairs", "views"]
+           "map_titles", "pair_names", "persistence_views", "register_map", "run_maps", "view_pairs", "views"]

@@ -14,5 +14,5 @@ def global_ablation(source):
 
 ABLATION_GLOBAL = register_map(MapKind(
     name="ablation_global", title="global ablation", colour="#000000", scope="head", compute=global_ablation,
-    still_rows=True,
+    still_rows=True, faithfulness=True,
 ))

@@ -14,5 +14,5 @@ def hidden_ablation(source):
 
 ABLATION_HIDDEN = register_map(MapKind(
     name="ablation_hidden", title="hidden-state ablation", colour="#555555", scope="layer", compute=hidden_ablation,
-    still_rows=True,
+    still_rows=True, faithfulness=True,
 ))

@@ -14,5 +14,5 @@ def local_ablation(source):
 
 ABLATION_LOCAL = register_map(MapKind(
     name="ablation_local", title="local ablation", colour="#999999", scope="head", compute=local_ablation,
-    still_rows=True,
+    still_rows=True, faithfulness=True,
 ))

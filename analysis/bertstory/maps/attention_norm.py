@@ -13,5 +13,5 @@ def attention_norm(source):
 
 ATTENTION_NORM = register_map(MapKind(
     name="attention_norm", title="attention-norm", colour="#56B4E9", scope="head", compute=attention_norm,
-    still_rows=True,
+    still_rows=True, faithfulness=True,
 ))

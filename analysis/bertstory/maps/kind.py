@@ -15,7 +15,9 @@ of bertstory; only :mod:`bertstory.maps.compute` runs a model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -45,6 +47,8 @@ class MapKind:
         persistence: the attention patterns of heads are tested for persistence into this view.
         still_rows: a row may be all zero: the output does not move at all (an ablation map); it is
             kept as zeros, counted, and left out of the faithfulness comparisons.
+        faithfulness: one of the maps that measure faithfulness (the ablation ground truths and the
+            field's measures), which a run may leave out (``analyze --no-faithfulness``, :func:`run_maps`).
     """
 
     name: str
@@ -57,6 +61,7 @@ class MapKind:
     clustered: bool = False
     persistence: bool = False
     still_rows: bool = False
+    faithfulness: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -67,6 +72,26 @@ class MapKind:
 
 #: Every registered map by name, in the order tables, pages and the API list them.
 MAPS: dict[str, MapKind] = {}
+_LEFT_OUT: ContextVar[frozenset[str]] = ContextVar("bertstory_maps_left_out", default=frozenset())
+"""Registered maps that the run being computed or read does not have (:func:`run_maps`)."""
+
+
+@contextmanager
+def run_maps(faithfulness: bool) -> Iterator[None]:
+    """While inside, the functions below list only the maps of a run that measures faithfulness
+    or not (``run.json`` ``settings.faithfulness``): without it, the faithfulness maps are left out."""
+    left_out = frozenset() if faithfulness else frozenset(name for name, kind in MAPS.items() if kind.faithfulness)
+    token = _LEFT_OUT.set(left_out)
+    try:
+        yield
+    finally:
+        _LEFT_OUT.reset(token)
+
+
+def _kinds() -> dict[str, MapKind]:
+    """The registered maps of the run at hand (all of them outside :func:`run_maps`), in order."""
+    left_out = _LEFT_OUT.get()
+    return {name: kind for name, kind in MAPS.items() if name not in left_out}
 
 
 def register_map(kind: MapKind) -> MapKind:
@@ -83,17 +108,17 @@ def register_map(kind: MapKind) -> MapKind:
 
 def map_names() -> tuple[str, ...]:
     """Every map's name, in registry order."""
-    return tuple(MAPS)
+    return tuple(_kinds())
 
 
 def views() -> tuple[str, ...]:
     """The views of a head: the maps of scope ``head``, in registry order."""
-    return tuple(name for name, kind in MAPS.items() if kind.scope == "head")
+    return tuple(name for name, kind in _kinds().items() if kind.scope == "head")
 
 
 def view_pairs() -> tuple[tuple[str, str], ...]:
     """Compared pairs of maps ``(other, name)``, in registry order of ``name``, then of ``compared_with``."""
-    return tuple((other, name) for name, kind in MAPS.items() for other in kind.compared_with)
+    return tuple((other, name) for name, kind in _kinds().items() for other in kind.compared_with)
 
 
 def pair_names() -> tuple[str, ...]:
@@ -103,22 +128,22 @@ def pair_names() -> tuple[str, ...]:
 
 def persistence_views() -> tuple[str, ...]:
     """The views a head's attention pattern may persist into (columns ``persists_{view}``)."""
-    return tuple(name for name, kind in MAPS.items() if kind.persistence)
+    return tuple(name for name, kind in _kinds().items() if kind.persistence)
 
 
 def cluster_views() -> tuple[str, ...]:
     """The views whose heads are clustered (table ``head_embedding``)."""
-    return tuple(name for name, kind in MAPS.items() if kind.clustered)
+    return tuple(name for name, kind in _kinds().items() if kind.clustered)
 
 
 def estimated_maps() -> tuple[str, ...]:
     """The maps the probe estimator approximates, which the estimator check measures."""
-    return tuple(name for name, kind in MAPS.items() if kind.estimated)
+    return tuple(name for name, kind in _kinds().items() if kind.estimated)
 
 
 def map_titles() -> dict[str, str]:
     """Every map's title by name."""
-    return {name: kind.title for name, kind in MAPS.items()}
+    return {name: kind.title for name, kind in _kinds().items()}
 
 
 def map_shape(name: str, num_layers: int, num_heads: int, n: int) -> tuple[int, ...]:

@@ -14,5 +14,5 @@ def value_zeroing(source):
 
 VALUE_ZEROING = register_map(MapKind(
     name="value_zeroing", title="value zeroing", colour="#E69F00", scope="layer", compute=value_zeroing,
-    still_rows=True,
+    still_rows=True, faithfulness=True,
 ))

@@ -32,6 +32,7 @@ from bertstory.errors import BertstoryError
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.bootstrap_memory import check_bootstrap_memory
 from bertstory.findings.store import has_current_statistics, refresh_statistics, write_statistics
+from bertstory.maps import run_maps
 from bertstory.models import (
     DEFAULT_MODEL,
     EMBEDDED_MODEL_NAME,
@@ -109,6 +110,7 @@ def run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None = Non
 def _run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None, log: Log,
                  held: ExitStack) -> AnalyzeSummary:
     """:func:`run_analyze`, which takes the run's lock into ``held`` as soon as it knows the run."""
+    held.enter_context(run_maps(settings.faithfulness))
     ensure_writable(settings.out)
     workers = Workers.from_environment()
     corpus = load_corpus(settings.corpus, settings.text_column, settings.pair_column)

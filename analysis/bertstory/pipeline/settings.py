@@ -48,6 +48,9 @@ class AnalyzeSettings:
         "zero", "What takes an ablated input token's place in the ablation maps: the zero vector in the first "
         "layer's input, or (encoders with a mask token) the mask token's id; local ablation always uses zero.",
         choices=ABLATION_BASELINES, reproduce="unless_default")
+    faithfulness: bool = setting(
+        True, "Also compute the ablation maps, attention-norm and value zeroing, and measure which view is "
+        "faithful (about a fifth more time); --no-faithfulness leaves them out.", reproduce="unless_default")
     max_tokens: int | None = setting(
         None, f"Longer inputs are skipped (and counted), never truncated. Default: {DEFAULT_MAX_TOKENS}, or the "
         "model's limit if smaller.", minimum=3, reproduce="always")
@@ -76,4 +79,5 @@ class AnalyzeSettings:
             model=self.model, corpus=self.corpus, text_column=self.text_column, pair_column=self.pair_column,
             estimator=self.estimator, probes=self.probes if self.estimator == "probes" else None, seed=self.seed,
             max_tokens=max_tokens, max_inputs=self.max_inputs, ablation_baseline=self.ablation_baseline,
+            faithfulness=self.faithfulness,
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bertstory.findings import TABLE_NAMES
+from bertstory.maps import run_maps
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE, require_current_table
 from bertstory.report import project
 from bertstory.report.compare.pages import write_comparison
@@ -112,6 +113,14 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
     runs of the comparison section, this run first (:func:`bertstory.report.compare.build.compare_runs`);
     without them the section's index says how to compare this run with others.
     """
+    run = run_dir if isinstance(run_dir, RunFolder) else RunFolder.open(run_dir)
+    with run_maps(run.record.settings.faithfulness):
+        return _build_report(run, project_dir, site_dir, build, compare, compare_settings)
+
+
+def _build_report(run: RunFolder, project_dir: Path, site_dir: Path | None, build: bool,
+                  compare: Sequence[ComparedRun], compare_settings: CompareSettings) -> Report:
+    """:func:`build_report` among the maps the run has (:func:`bertstory.maps.run_maps`)."""
     steps: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -121,7 +130,6 @@ def build_report(run_dir: Path | RunFolder, project_dir: Path, site_dir: Path | 
         steps[name] = now - start
         start = now
 
-    run = run_dir if isinstance(run_dir, RunFolder) else RunFolder.open(run_dir)
     run.require_tables(TABLE_NAMES)
     require_current_table(run)
     run.analysed_inputs()  # a run whose tables cover no listed input is refused before drawing

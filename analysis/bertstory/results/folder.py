@@ -34,7 +34,7 @@ from bertstory.results.files import (
     atomic_write_bytes, atomic_write_json, atomic_write_jsonl, npz_bytes, unfinished_write_target,
 )
 from bertstory.results.record import DiskUse, RunRecord
-from bertstory.maps import MAPS, map_names, map_shape
+from bertstory.maps import MAPS, map_names, map_shape, run_maps
 
 _RUN_JSON = "run.json"
 _INPUTS = "inputs.jsonl"
@@ -146,6 +146,11 @@ class RunFolder:
     def save_maps(self, input_id: str, maps: dict[str, np.ndarray], tokens: list[str]) -> None:
         atomic_write_bytes(self._map_path(input_id), npz_bytes({**maps, "tokens": np.array(tokens)}))
 
+    def _map_shapes(self, n: int) -> dict[str, tuple[int, ...]]:
+        """The shape of every map this run has (:func:`bertstory.maps.run_maps`) for ``n`` tokens."""
+        with run_maps(self.record.settings.faithfulness):
+            return map_shapes(self.record.num_layers, self.record.num_heads, n)
+
     def has_maps(self, input_id: str, tokens: list[str]) -> bool:
         """True when the input's map file opens, holds ``tokens`` and every map in the run's shape
         (read from the arrays' headers: the maps themselves are not decompressed)."""
@@ -153,7 +158,7 @@ class RunFolder:
             with np.load(self._map_path(input_id), allow_pickle=False) as archive:
                 if list(archive["tokens"]) != list(tokens):
                     return False
-                shapes = map_shapes(self.record.num_layers, self.record.num_heads, len(tokens))
+                shapes = self._map_shapes(len(tokens))
                 return all(_stored_shape(archive, name) == shape for name, shape in shapes.items())
         except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
             return False
@@ -173,7 +178,7 @@ class RunFolder:
         name = str(path)
         try:
             with np.load(path, allow_pickle=False) as archive:
-                arrays = {key: archive[key] for key in (*map_names(), "tokens")}
+                arrays = {key: archive[key] for key in (*self._map_shapes(1), "tokens")}
         except KeyError as error:
             raise BertstoryError(f"{name} lacks array {error}; rerun `bertstory analyze` to recompute it") from None
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
@@ -181,7 +186,7 @@ class RunFolder:
         tokens = [str(t) for t in arrays.pop("tokens").tolist()]
         record = self.record
         out: dict[str, Any] = {}
-        for key, shape in map_shapes(record.num_layers, record.num_heads, len(tokens)).items():
+        for key, shape in self._map_shapes(len(tokens)).items():
             array = arrays[key]
             if array.shape != shape:
                 raise BertstoryError(f"{name}: {key} has shape {array.shape}, expected {shape} "

@@ -24,7 +24,8 @@ class RunSettings:
     """The settings that define a run (its folder key is a hash of them and of the model
     revision and corpus content); ``probes`` is ``None`` for the exact estimator,
     ``max_inputs`` ``None`` for the whole corpus; ``ablation_baseline`` that of the ablation maps
-    (``zero`` in a ``run.json`` written before them)."""
+    (``zero`` in a ``run.json`` written before them); ``faithfulness`` whether the run has the
+    faithfulness maps (``False`` for a ``run.json`` written before them)."""
 
     model: str
     corpus: str
@@ -36,6 +37,7 @@ class RunSettings:
     max_tokens: int | None
     max_inputs: int | None
     ablation_baseline: str = "zero"
+    faithfulness: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
 from bertstory.results import RunFolder
-from bertstory.maps import MAPS, map_titles
+from bertstory.maps import MAPS, map_names, map_titles
 
 __all__ = ["DEFAULT_COUNT", "Explorer", "write_explorer"]
 
@@ -74,9 +74,9 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     write_index(folder, {
         "format": FORMAT, "run_id": run.record.run_id, "num_layers": num_layers, "num_heads": num_heads,
         "seed": seed, "total_inputs": len(candidates), "inputs": inputs,
-        "kinds": list(MAPS), "titles": {name: kind.title for name, kind in MAPS.items()},
-        "scopes": {name: kind.scope for name, kind in MAPS.items()},
-        "colors": {name: kind.colour for name, kind in MAPS.items()}, "scale": colour_scale(),
+        "kinds": list(map_names()), "titles": map_titles(),
+        "scopes": {name: MAPS[name].scope for name in map_names()},
+        "colors": {name: MAPS[name].colour for name in map_names()}, "scale": colour_scale(),
     })
     for asset in ASSETS:
         project.copy_asset(asset, layout.generated / "assets" / asset)
