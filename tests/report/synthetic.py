@@ -6,6 +6,9 @@ Two heads are planted so that the pattern sentences have something to say: L1-H1
 the previous token and its global attribution still favours it (the pattern persists); L2-H2
 (when the run has one) attends to [CLS] while its global attribution is random (it vanishes).
 
+The ``faithfulness`` and ``faithfulness_layers`` tables are planted too (:func:`faithfulness_tables`):
+attention's agreement with global ablation falls linearly with depth, global attribution's stays level.
+
 Seeded: the same arguments give the same files.
 """
 
@@ -52,10 +55,53 @@ def _plant(maps: np.ndarray, layer: int, head: int, key_of_row, weight: float) -
             maps[layer, head, j] = row
 
 
+HEAD_VIEWS = ("attention", "local", "global", "attention_norm")
+LAYER_VIEWS = ("contribution", "rollout", "value_zeroing", "value_zeroing_rollout")
+PLANTED_RHO = {"attention": (0.7, 0.2), "local": (0.45, 0.45), "global": (0.6, 0.6), "attention_norm": (0.65, 0.35),
+               "contribution": (0.5, 0.4), "rollout": (0.3, 0.1), "value_zeroing": (0.6, 0.5),
+               "value_zeroing_rollout": (0.4, 0.3)}
+"""Planted Spearman ρ of each view with its ground truth in the first and the last layer (linear between)."""
+HALF_WIDTH = 0.05
+"""Half the width of every planted 95% interval."""
+
+
+def faithfulness_tables(num_layers: int, num_heads: int, rho: dict[str, tuple[float, float]] = PLANTED_RHO,
+                        seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``faithfulness`` (per head and view against global and local ablation, per layer and view against
+    hidden-state ablation; ρ per ``rho`` — first and last layer, linear between — plus small per-head noise)
+    and ``faithfulness_layers`` (the median over each layer's heads, interval ± :data:`HALF_WIDTH`)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def row(layer, head, view, truth, value):
+        return {"layer": layer, "head": head, "view": view, "ground_truth": truth, "spearman": value,
+                "spearman_lo": value - HALF_WIDTH, "spearman_hi": value + HALF_WIDTH, "js": 1 - value,
+                "js_lo": 1 - value - HALF_WIDTH, "js_hi": 1 - value + HALF_WIDTH, "top1": (1 + value) / 2,
+                "n_rows": int(rng.integers(20, 40))}
+
+    for layer in range(1, num_layers + 1):
+        depth = (layer - 1) / max(num_layers - 1, 1)
+        planted = {view: first + depth * (last - first) for view, (first, last) in rho.items()}
+        for truth in ("ablation_global", "ablation_local"):
+            for head in range(1, num_heads + 1):
+                rows += [row(layer, head, view, truth, planted[view] + float(rng.uniform(-0.01, 0.01)))
+                         for view in HEAD_VIEWS]
+        rows += [row(layer, None, view, "ablation_hidden", planted[view]) for view in LAYER_VIEWS]
+    table = pd.DataFrame(rows).astype({"layer": "int64", "head": "Int64", "n_rows": "int64"})
+    grouped = table.groupby(["layer", "view", "ground_truth"], sort=False)
+    layers = grouped.agg(n_heads=("spearman", "size"), spearman_median=("spearman", "median"),
+                         js_median=("js", "median"), top1_median=("top1", "median")).reset_index()
+    layers.insert(5, "spearman_median_lo", layers["spearman_median"] - HALF_WIDTH)
+    layers.insert(6, "spearman_median_hi", layers["spearman_median"] + HALF_WIDTH)
+    return table, layers.astype({"n_heads": "int64"})
+
+
 def make_results(
-    root: Path, num_layers: int = 2, num_heads: int = 2, n_inputs: int = 6, estimator: str = "probes", seed: int = 0
+    root: Path, num_layers: int = 2, num_heads: int = 2, n_inputs: int = 6, estimator: str = "probes", seed: int = 0,
+    faithfulness: bool = True,
 ) -> Path:
-    """Write a complete synthetic run under ``root`` and return its directory."""
+    """Write a complete synthetic run under ``root`` and return its directory (without the faithfulness
+    tables unless ``faithfulness``)."""
     rng = np.random.default_rng(seed)
     L, H = num_layers, num_heads
     run_id = f"tiny-bert-{seed:012x}"
@@ -104,6 +150,10 @@ def make_results(
     folder = RunFolder(run_dir)
     folder.write_record(record)
     write_findings(folder, FindingsConfig(bootstrap_samples=50))
+    if faithfulness:
+        table, layers = faithfulness_tables(L, H, seed=seed)
+        folder.write_table("faithfulness", table)
+        folder.write_table("faithfulness_layers", layers)
 
     if estimator == "probes":
         k = record.settings.probes

@@ -67,11 +67,12 @@ def _rewrite_record(run_dir: Path, **corpus) -> None:
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory) -> Compared:
     """Runs A (2 layers × 3 heads), B (3 × 2) on A's corpus (its inputs.jsonl lists A's texts; another content
-    hash) and C (2 × 2) on another corpus, compared by the CLI into a fresh project."""
+    hash) and C (2 × 2) on another corpus and without the faithfulness tables, compared by the CLI into a fresh
+    project."""
     root = tmp_path_factory.mktemp("compare")
     a = make_results(root / "a", num_layers=2, num_heads=3, n_inputs=6, seed=0)
     b = make_results(root / "b", num_layers=3, num_heads=2, n_inputs=6, seed=1)
-    c = make_results(root / "c", num_layers=2, num_heads=2, n_inputs=5, seed=2)
+    c = make_results(root / "c", num_layers=2, num_heads=2, n_inputs=5, seed=2, faithfulness=False)
     listed_a = [json.loads(line) for line in (a / "inputs.jsonl").read_text().splitlines()]
     listed_b = [json.loads(line) for line in (b / "inputs.jsonl").read_text().splitlines()]
     for row_a, row_b in zip(listed_a, listed_b):
@@ -119,6 +120,25 @@ def test_per_layer_numbers_on_a_pair_page_equal_the_layers_tables(compared):
                     f"{fmt(row.js_attention_global_median)} |") in page
             assert (f"| {letter} | {row.layer} | {depth} | {fmt(row.own_share_median)} | {fmt(row.own_share_q25)} | "
                     f"{fmt(row.own_share_q75)} | {percent(row.own_top1_fraction)} |") in page
+
+
+def test_faithfulness_curves_of_two_runs_side_by_side_only_when_both_have_them(compared):
+    generated = compared.project / "docs" / "generated" / "compare"
+    page = compared.page("A", "B")
+    assert "## Agreement with global ablation per layer" in page
+    for letter in ("A", "B"):
+        layers = pd.read_csv(compared.runs[letter] / "tables" / "faithfulness_layers.csv")
+        part = layers[layers["ground_truth"] == "ablation_global"]
+        L = part["layer"].max()
+        for layer, rows in part.groupby("layer"):
+            cells = " | ".join(f"{fmt(r.spearman_median)} [{fmt(r.spearman_median_lo)}, {fmt(r.spearman_median_hi)}]"
+                               for r in rows.itertuples())
+            assert f"| {letter} | {layer} | {fmt(layer / L, 2)} | {cells} |" in page
+    stem_ab, stem_ac = (f"{compared.runs['A'].name}-vs-{compared.runs[x].name}" for x in ("B", "C"))
+    assert (generated / f"{stem_ab}-faithfulness.png").is_file()
+    assert "global ablation" not in compared.page("A", "C")  # C was analysed without the faithfulness maps
+    assert not (generated / f"{stem_ac}-faithfulness.png").exists()
+    assert not (generated / "index-faithfulness.png").exists()
 
 
 def test_pattern_and_persistence_counts_on_a_pair_page_equal_the_tables(compared):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from bertstory.report import story
+from bertstory.report import faithfulness, story
 from bertstory.report.markdown import escape, num
 from bertstory.report.naming import class_names
 from bertstory.results import RunFolder, SpecialTokens
@@ -142,7 +142,8 @@ def test_key_findings_cover_every_table(synthetic_run):
     heads = run.table("heads")
     assert found[4] == story.patterns_found(heads, BERT)  # which persist: the Overview's table
     assert found[5] == story.mass_correlation(heads, run.table("persistence"), BERT)
-    assert len(found) == 9  # eight from the findings tables, one from the estimator check
+    assert found[8:10] == faithfulness.overview_sentences(run.table("faithfulness_layers"))
+    assert len(found) == 11  # eight from the findings tables, two from faithfulness, one from the estimator check
     assert found[-1].startswith("With K = 8 probes")
 
 

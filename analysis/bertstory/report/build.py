@@ -16,6 +16,7 @@ from bertstory.report.compare.pages import write_comparison
 from bertstory.report.compare.runs import ComparedRun, compared_run
 from bertstory.report.compare.settings import CompareSettings
 from bertstory.report.explorer import write_explorer
+from bertstory.report.faithfulness import FAITHFULNESS_TABLES
 from bertstory.report.figure_tables import FigureTables, write_figure_tables
 from bertstory.report.figures.page_figures import draw_page_figures
 from bertstory.report.figures.paper import FIGURES, PaperFigure, applicable, draw_paper_figures
@@ -28,8 +29,8 @@ RUN_CIRCUMSTANCES = ("started", "finished", "seconds", "workers", "bytes")
 """``run.json`` fields left out of ``figures/tables/run.json``: when and how long, by how many
 workers, and the bytes on disk (compressed maps, whose size moves with their last bits).
 Regenerating the same results then changes no committed file."""
-REPORT_TABLES: tuple[str, ...] = (*TABLE_NAMES, ESTIMATOR_TABLE)
-"""The tables a report may show: the findings tables (all required) and the estimator check."""
+REPORT_TABLES: tuple[str, ...] = (*TABLE_NAMES, ESTIMATOR_TABLE, *FAITHFULNESS_TABLES)
+"""The tables a report may show: the findings tables (all required), the estimator check and faithfulness."""
 ASSETS: tuple[str, ...] = ("bertstory.css", "iframe-worker-shim.js")
 """Package assets every report project's pages load (``docs/generated/assets/``)."""
 
@@ -146,7 +147,7 @@ def _build_report(run: RunFolder, project_dir: Path, site_dir: Path | None, buil
         project.copy_asset(asset, layout.generated / "assets" / asset)
     writer = PageWriter(run, layout, figures)
     pages = [writer.overview(), *writer.layers(), *writer.heads_pages(), writer.patterns(), writer.mixing(),
-             writer.estimator(), writer.reproduce(downloads), write_explorer(run, layout).page]
+             writer.faithfulness(), writer.estimator(), writer.reproduce(downloads), write_explorer(run, layout).page]
     lap("pages")
     pages += write_comparison(list(compare) or [compared_run(run)], layout, compare_settings)
     lap("comparison")

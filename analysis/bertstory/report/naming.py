@@ -26,9 +26,17 @@ CONTRASTED_VIEWS: tuple[str, ...] = ("attention", "global")
 """The two views figures set side by side: where a head looks, and what its output depends on."""
 
 
+DERIVED_VIEW_TITLES = {"rollout": "attention rollout", "value_zeroing_rollout": "value-zeroing rollout"}
+"""Titles of the views findings derive from maps (rollouts), which the registry does not hold."""
+
+
 def view_title(name: str) -> str:
-    """A map's title, from its registry entry ("global" → "global attribution")."""
-    return MAPS[name].title
+    """A map's title, from its registry entry ("global" → "global attribution"); a derived view's from
+    :data:`DERIVED_VIEW_TITLES`; a map a table names that this process has not registered (a run
+    analysed with a map module not imported here): its name, underscores as spaces."""
+    if name in DERIVED_VIEW_TITLES:
+        return DERIVED_VIEW_TITLES[name]
+    return MAPS[name].title if name in MAPS else name.replace("_", " ")
 
 
 def pair_title(pair: str) -> str:

@@ -22,11 +22,11 @@ from bertstory.maps import map_titles, pair_names, persistence_views, views
 from bertstory.options import reproduce_words
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
-from bertstory.report import context, frames, markdown, story, style
+from bertstory.report import context, faithfulness, frames, markdown, story, style
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
-from bertstory.report.naming import class_names, head_name, layer_name, layer_slug
+from bertstory.report.naming import class_names, head_name, layer_name, layer_slug, view_title
 from bertstory.report.project import Layout
 from bertstory.results import EXPLAIN_SOURCE, RunFolder
 from bertstory.results.map_sample import is_pair
@@ -134,8 +134,8 @@ class PageWriter:
             summary=context.run_summary(self.run),
             findings=story.key_findings(self.run),
             fate_columns=context.PATTERN_FATE_COLUMNS, fates=context.pattern_fates(self.heads, self.names),
-            headline=[s for s in ("fig2_js_by_layer", "fig1_js_heatmaps", "fig6_persistence", "fig5_mixing")
-                      if s in self.figures],
+            headline=[s for s in ("fig2_js_by_layer", "fig1_js_heatmaps", "fig6_persistence", "fig5_mixing",
+                                  "fig9_faithfulness") if s in self.figures],
         )
 
     def layers(self) -> list[Path]:
@@ -167,6 +167,8 @@ class PageWriter:
                 for layer in range(1, self.record.num_layers + 1)]
         written = [self._write("heads_index.md.j2", "heads/index.md", grid=grid, H=self.record.num_heads)]
         nearest = context.nearest_heads(self.run)
+        faithful = self.run.optional_table(faithfulness.FAITHFULNESS_TABLE)
+        agreement = {} if faithful is None else faithfulness.head_tables(faithful)
         examples = context.example_inputs(self.run)
         names = [head_name(int(r.layer), int(r.head)) for r in self.heads.itertuples()]
         for k, row in self.heads.iterrows():
@@ -176,6 +178,8 @@ class PageWriter:
                 h=head, story=context.pattern_story(row, self.config),
                 nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
                 example_maps=EXAMPLE_MAPS, examples=examples,
+                faithfulness=agreement.get((head["layer"], head["head"]), []),
+                faithfulness_columns=faithfulness.HEAD_COLUMNS,
                 previous=names[k - 1] if k > 0 else None, next=names[k + 1] if k + 1 < len(names) else None,
             ))
         return written
@@ -215,6 +219,17 @@ class PageWriter:
             method_titles={"rollout": "rollout", "attention": "raw attention"},
             closeness=context.metric_closeness(),
             sentences=[story.mixing(self.run.table("layers")), story.rollout(self.run.table("rollout"))],
+        )
+
+    def faithfulness(self) -> Path:
+        """The Faithfulness page: sentences, figure 9 and a table per ground truth; one line when the run
+        was analysed without the faithfulness maps."""
+        layers = self.run.optional_table(faithfulness.FAITHFULNESS_LAYERS_TABLE)
+        tables = None if layers is None else [
+            (view_title(truth), *faithfulness.layer_table(layers, truth)) for truth in faithfulness.ground_truths(layers)]
+        return self._write(
+            "faithfulness.md.j2", "faithfulness.md", tables=tables, not_measured=faithfulness.NOT_MEASURED,
+            sentences=[] if layers is None else faithfulness.page_sentences(layers),
         )
 
     def estimator(self) -> Path:

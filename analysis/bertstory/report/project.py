@@ -46,6 +46,7 @@ NAV_PAGES: tuple[NavPage, ...] = (
     NavPage("Findings", "Heads", "generated/heads/index.md"),
     NavPage("Findings", "Patterns", "generated/patterns.md"),
     NavPage("Findings", "Mixing & rollout", "generated/mixing.md"),
+    NavPage("Findings", "Faithfulness", "generated/faithfulness.md"),
     NavPage("Findings", "Explorer", "generated/explorer.md"),
     NavPage("Findings", "Estimator accuracy", "generated/estimator.md"),
     NavPage("Findings", "Compare", "generated/compare/index.md"),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
-from bertstory.report import frames
+from bertstory.report import faithfulness, frames
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import class_names, ClassNames, head_name, label_order, view_title
 from bertstory.results import RunFolder
@@ -257,6 +257,8 @@ def key_findings(run: RunFolder) -> list[str]:
     if correlation is not None:
         found.append(correlation)
     found += [mixing(run.table("layers")), rollout(run.table("rollout"))]
+    faithful = run.optional_table(faithfulness.FAITHFULNESS_LAYERS_TABLE)
+    found += [faithfulness.NOT_MEASURED] if faithful is None else faithfulness.overview_sentences(faithful)
     errors = run.optional_table(ESTIMATOR_TABLE)
     if errors is not None:
         found.append(estimator(errors, run.record.settings.probes))

@@ -46,6 +46,19 @@ def map_colour(name: str) -> str:
     return MAPS[name].colour
 
 
+DERIVED_VIEW_COLOURS = {"rollout": OKABE_ITO["black"], "value_zeroing_rollout": "#6E6E6E"}
+"""Colours of the views findings derive from maps (attention rollout, value-zeroing rollout): black and
+dark grey, apart from every registered map's colour."""
+
+
+def view_colour(name: str) -> str:
+    """A view's colour: a derived view's from :data:`DERIVED_VIEW_COLOURS`, a map's from its registry
+    entry, black for a map a table names that this process has not registered."""
+    if name in DERIVED_VIEW_COLOURS:
+        return DERIVED_VIEW_COLOURS[name]
+    return MAPS[name].colour if name in MAPS else OKABE_ITO["black"]
+
+
 def pair_colour(pair: str) -> str:
     """A compared pair ``{a}_{b}``'s colour: that of its second map (attention vs global: global's)."""
     a, b = next((a, b) for a, b in view_pairs() if f"{a}_{b}" == pair)

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from bertstory.report import style
 from bertstory.report.compare.runs import ComparedRun
+from bertstory.report.naming import view_title
 
 RUN_COLORS: tuple[str, ...] = tuple(style.OKABE_ITO[c] for c in
                                     ("blue", "vermillion", "green", "orange", "purple", "sky", "yellow", "black"))
@@ -93,6 +94,28 @@ def paired_difference(runs: Sequence[ComparedRun], paired: pd.DataFrame | None) 
     return fig
 
 
+def faithfulness_by_depth(runs: Sequence[ComparedRun], paired: pd.DataFrame | None) -> Figure | None:
+    """Per view of a head (one panel each, the first run's order), per layer of each run the median over
+    its heads of the Spearman ρ with global ablation (line) and its 95% interval (band), against depth;
+    ``None`` unless every run measured faithfulness."""
+    if any(run.faithfulness is None for run in runs):
+        return None
+    views = list(dict.fromkeys(v for run in runs for v in run.faithfulness["view"]))
+    fig, axes = plt.subplots(1, len(views), figsize=(style.PAGE_WIDTH_IN, 2.4 + 0.12 * len(runs)),
+                             layout="constrained", sharey=True, squeeze=False)
+    for ax, view in zip(axes[0], views):
+        for run in runs:
+            part = run.faithfulness[run.faithfulness["view"] == view].sort_values("layer")
+            ax.fill_between(part["depth"], part["spearman_median_lo"], part["spearman_median_hi"],
+                            color=run_color(run), alpha=0.2, linewidth=0)
+            ax.plot(part["depth"], part["spearman_median"], "o-", color=run_color(run), markersize=3)
+        ax.set_title(view_title(view))
+        _depth_axis(ax)
+    axes[0, 0].set_ylabel("median Spearman ρ")
+    _legend(fig, runs)
+    return fig
+
+
 @dataclass(frozen=True)
 class ComparisonFigure:
     """A figure of the comparison pages: PNG ``<page stem>-<key>.png`` beside the page."""
@@ -121,6 +144,11 @@ COMPARISON_FIGURES: tuple[ComparisonFigure, ...] = (
         "Per matched pair of layers, the mean over the inputs of the difference B − A of each input's mean "
         "Jensen–Shannon divergence (bits) between attention and global attribution, with its bootstrap 95% "
         "interval (dashed: no difference).", paired_difference),
+    ComparisonFigure(
+        "faithfulness", "Agreement with global ablation, by depth",
+        "Per layer of each run, the median over the layer's heads of each head's Spearman correlation per query "
+        "row between a view (one panel each) and global ablation, with its bootstrap 95% interval (band); shown "
+        "when every run measured faithfulness.", faithfulness_by_depth),
 )
 
 

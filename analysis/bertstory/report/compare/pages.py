@@ -23,7 +23,8 @@ from bertstory.report.compare.figures import ComparisonFigure, draw_comparison_f
 from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.report.compare.settings import CompareSettings
-from bertstory.report.naming import END_TOKEN_PATTERN, FIRST_TOKEN_PATTERN, class_names
+from bertstory.report.markdown import interval, num
+from bertstory.report.naming import END_TOKEN_PATTERN, FIRST_TOKEN_PATTERN, class_names, view_title
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
 
@@ -85,6 +86,25 @@ def _pattern_titles(runs: Sequence[ComparedRun]) -> dict[str, str]:
     return {**named[0], "CLS": FIRST_TOKEN_PATTERN, "SEP": END_TOKEN_PATTERN}
 
 
+def faithfulness_table(runs: Sequence[ComparedRun]) -> tuple[list[str], list[list[str]]] | None:
+    """Headers and rows of the table of per-layer agreement with global ablation (run, layer, depth, then per
+    view of a head the median Spearman ρ over the layer's heads with its 95% interval, "—" where a run lacks
+    the view); ``None`` unless every run measured faithfulness."""
+    if any(run.faithfulness is None for run in runs):
+        return None
+    views = list(dict.fromkeys(v for run in runs for v in run.faithfulness["view"]))
+    rows = []
+    for run in runs:
+        table = run.faithfulness.set_index(["layer", "view"])
+        for layer, depth in run.faithfulness[["layer", "depth"]].drop_duplicates().sort_values("layer").itertuples(
+                index=False):
+            cells = [f"{num(table.loc[(layer, v), 'spearman_median'])} "
+                     f"{interval(table.loc[(layer, v), 'spearman_median_lo'], table.loc[(layer, v), 'spearman_median_hi'])}"
+                     if (layer, v) in table.index else "—" for v in views]
+            rows.append([run.letter, str(layer), num(depth, 2), *cells])
+    return ["run", "layer", "depth", *(view_title(v) for v in views)], rows
+
+
 def _shown_widths(figures: Sequence[ComparisonFigure], folder: Path, page_stem: str) -> dict[str, int]:
     """CSS width of each of a page's ``figures`` (:func:`~bertstory.report.style.shown_width`), by file name."""
     return {f.file_name(page_stem): style.shown_width(folder / f.file_name(page_stem)) for f in figures}
@@ -106,7 +126,8 @@ def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: Comp
         widths.update(_shown_widths(figures, folder, pair.stem))
         path = folder / f"{pair.stem}.md"
         page = env.get_template("compare_pair.md.j2").render(
-            pair=pair, runs=[rows[pair.a.position], rows[pair.b.position]], figures=figures, stem=pair.stem, **common)
+            pair=pair, runs=[rows[pair.a.position], rows[pair.b.position]], figures=figures, stem=pair.stem,
+            faithfulness=faithfulness_table([pair.a, pair.b]), **common)
         path.write_text(page, encoding="utf-8")
         written.append(path)
     figures = draw_comparison_figures(runs, None, folder, "index") if compared else []

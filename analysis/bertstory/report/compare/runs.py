@@ -21,6 +21,7 @@ from bertstory.findings import TABLE_NAMES
 from bertstory.findings.persistence import PATTERN_CLASSES
 from bertstory.maps import persistence_views
 from bertstory.report import frames
+from bertstory.report.faithfulness import FAITHFULNESS_LAYERS_TABLE, GLOBAL_ABLATION
 from bertstory.results import RunFolder
 
 CURVE_COLUMNS: tuple[str, ...] = (
@@ -43,12 +44,15 @@ class ComparedRun:
     ``curves`` (one row per layer: ``layer`` from 1, ``depth`` = layer / L, and :data:`CURVE_COLUMNS`)
     and ``patterns`` (one row per pattern class, in ``PATTERN_CLASSES`` order: ``heads`` with the
     pattern, then for each view of ``persistence_views()`` ``persist_<view>`` and ``specific_<view>``,
-    summed over layers from the ``persistence`` table)."""
+    summed over layers from the ``persistence`` table); ``faithfulness``, when the run measured it, the rows
+    of its ``faithfulness_layers`` table against global ablation (``layer``, ``depth``, ``view``,
+    ``spearman_median`` and its interval), else ``None``."""
 
     run: RunFolder
     position: int
     curves: pd.DataFrame
     patterns: pd.DataFrame
+    faithfulness: pd.DataFrame | None = None
 
     @property
     def letter(self) -> str:
@@ -94,7 +98,19 @@ def compared_run(run: RunFolder, position: int = 0) -> ComparedRun:
         patterns[f"persist_{view}"] = counts["persist"]
         patterns[f"specific_{view}"] = counts["specific"]
     patterns.index.name = "class"
-    return ComparedRun(run=run, position=position, curves=curves, patterns=patterns)
+    return ComparedRun(run=run, position=position, curves=curves, patterns=patterns,
+                       faithfulness=_faithfulness_curves(run))
+
+
+def _faithfulness_curves(run: RunFolder) -> pd.DataFrame | None:
+    """The run's per-layer agreement with global ablation (:attr:`ComparedRun.faithfulness`), or ``None``."""
+    table = run.optional_table(FAITHFULNESS_LAYERS_TABLE)
+    if table is None:
+        return None
+    part = table[table["ground_truth"] == GLOBAL_ABLATION]
+    part = part[["layer", "view", "spearman_median", "spearman_median_lo", "spearman_median_hi"]].reset_index(drop=True)
+    part.insert(1, "depth", part["layer"] / run.record.num_layers)
+    return part
 
 
 def open_runs(paths: Sequence[Path | RunFolder]) -> list[ComparedRun]:

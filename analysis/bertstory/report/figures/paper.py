@@ -1,4 +1,5 @@
-"""Draw the paper figures of a run (figures 1–8; figure 8 with the probe estimator only) as PNG and PDF,
+"""Draw the paper figures of a run (figures 1–9; figure 8 with the probe estimator only, figure 9 when the run
+measured faithfulness) as PNG and PDF,
 from the rounded tables of ``figures/tables/`` (:mod:`bertstory.report.figure_tables`)."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from matplotlib.figure import Figure
 
 from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.report import frames, style
+from bertstory.report.faithfulness import FAITHFULNESS_LAYERS_TABLE
 from bertstory.report.figure_tables import FigureTables
-from bertstory.report.figures import disagreement, estimator, head_clusters, labels, mixing, persistence
+from bertstory.report.figures import disagreement, estimator, faithfulness, head_clusters, labels, mixing, persistence
 from bertstory.report.naming import class_names
 from bertstory.results import RunFolder
 
@@ -106,12 +108,23 @@ FIGURES: dict[str, PaperFigure] = {
             (ESTIMATOR_TABLE,),
             lambda run: estimator.estimator_error(run.table(ESTIMATOR_TABLE), run.record.settings.probes),
         ),
+        PaperFigure(
+            "fig9_faithfulness", "Which view is faithful",
+            "Per layer, the median over the layer's heads of each head's Spearman correlation per query row with an "
+            "ablation ground truth (what moves when one input token is taken away), with its bootstrap 95% interval "
+            "over inputs (band): (a) attention, local and global attribution and attention-norm against global "
+            "ablation; (b) the same against local ablation; (c) the per-layer views — token contribution, attention "
+            "rollout, value zeroing and its rollout (dashed: rollouts) — against hidden-state ablation.",
+            (FAITHFULNESS_LAYERS_TABLE,),
+            lambda run: faithfulness.faithfulness_by_layer(run.table(FAITHFULNESS_LAYERS_TABLE)),
+        ),
     ]
 }
 
 
 def applicable(run: RunFolder) -> list[PaperFigure]:
-    """The paper figures this run has data for (figure 8 only with the probe estimator)."""
+    """The paper figures this run has data for (figure 8 only with the probe estimator, figure 9 only with
+    the faithfulness maps)."""
     return [f for f in FIGURES.values() if all(run.optional_table(t) is not None for t in f.tables)]
 
 
