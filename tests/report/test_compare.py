@@ -162,7 +162,7 @@ def _input_js(run_dir: Path, ids: list[str]) -> np.ndarray:
     out = []
     for input_id in ids:
         with np.load(run_dir / "stats" / f"{input_id}.npz") as stats:
-            out.append(stats["pair_js"][1].mean(axis=-1) / stats["rows"])  # pairs: attention_local, attention_global, …
+            out.append(stats["pair_attention_global_js"].mean(axis=-1) / stats["rows"])
     return np.array(out)
 
 

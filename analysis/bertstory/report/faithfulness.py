@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bertstory.findings.faithfulness import HEAD_TRUTHS, LAYER_TRUTH
+from bertstory.findings.tables import FAITHFULNESS_TABLES
 from bertstory.report.markdown import interval, num, pct
 from bertstory.report.naming import view_title
 
-FAITHFULNESS_TABLE = "faithfulness"
-"""Per head (per-head views) and per layer (per-layer views): each view against each ground truth."""
-FAITHFULNESS_LAYERS_TABLE = "faithfulness_layers"
-"""Per layer: the median over the layer's heads, with its bootstrap 95% interval."""
-FAITHFULNESS_TABLES: tuple[str, ...] = (FAITHFULNESS_TABLE, FAITHFULNESS_LAYERS_TABLE)
-
-GLOBAL_ABLATION, LOCAL_ABLATION, HIDDEN_ABLATION = "ablation_global", "ablation_local", "ablation_hidden"
+FAITHFULNESS_TABLE, FAITHFULNESS_LAYERS_TABLE = FAITHFULNESS_TABLES
+"""Per head (per-head views) and per layer (per-layer views): each view against each ground truth;
+per layer: the median over the layer's heads, with its bootstrap 95% interval."""
+LOCAL_ABLATION, GLOBAL_ABLATION = HEAD_TRUTHS
+HIDDEN_ABLATION = LAYER_TRUTH
 GROUND_TRUTHS: tuple[str, ...] = (GLOBAL_ABLATION, LOCAL_ABLATION, HIDDEN_ABLATION)
 """The ground truths in the order the figure's panels and the page show them."""
 TREND_VIEWS: tuple[str, str] = ("attention", "global")

@@ -3,7 +3,7 @@
 For every input x both runs analysed, and every layer l of a run, the input's mean JS divergence
 (bits) between attention and global attribution over its query rows and the layer's heads,
 
-    js(x, l) = pair_js[attention_global, l, :].mean() / rows
+    js(x, l) = pair_attention_global_js[l, :].mean() / rows
 
 from the input's statistics (:func:`bertstory.findings.store.load_statistics`,
 ``docs/results.md#stats``). Layers are matched by depth: each layer k = 1 … L_s of the run with
