@@ -8,14 +8,19 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
 from bertstory.cli import cli
 from bertstory.errors import BertstoryError
-from bertstory.findings import FindingsConfig, write_findings
-from bertstory.findings import bootstrap, bootstrap_memory, enrichment
+from bertstory.findings import (
+    FindingsConfig,
+    bootstrap,
+    bootstrap_memory,
+    enrichment,
+    write_findings,
+)
 from bertstory.findings.bootstrap_memory import bootstrap_bytes, resampled_values
 from bertstory.findings.resampling import chunk_rows, resample_weights, resampled
+from bertstory.maps import run_maps
+from click.testing import CliRunner
 
 LIMIT = 50_000_000
 """A machine of 50 MB, for the refusals."""
@@ -29,8 +34,9 @@ def test_resampled_values_count_what_the_bootstrap_holds(small_run, monkeypatch)
         monkeypatch.setattr(module, "percentile_interval",
                             lambda boots, original=original: held.append(boots[0].size) or original(boots))
     write_findings(small_run, FindingsConfig(bootstrap_samples=5), force=True)
-    record = json.loads((small_run / "run.json").read_text())["model"]
-    assert sum(held) == resampled_values(record["num_layers"], record["num_heads"])
+    record = json.loads((small_run / "run.json").read_text())
+    with run_maps(record["settings"].get("faithfulness", False)):
+        assert sum(held) == resampled_values(record["model"]["num_layers"], record["model"]["num_heads"])
 
 
 def test_a_count_that_cannot_fit_is_refused_in_one_line_before_computing(small_run, monkeypatch):

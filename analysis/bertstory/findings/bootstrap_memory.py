@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bertstory.errors import BertstoryError
 from bertstory.findings.enrichment import CLASSES, compared_views
+from bertstory.findings.faithfulness import INTERVAL_METRICS as FAITHFULNESS_INTERVALS
+from bertstory.findings.faithfulness import comparisons, measured
 from bertstory.findings.metrics import interval_metrics
 from bertstory.findings.resampling import chunk_rows
 from bertstory.findings.statistics import ROLLOUT_METHODS
@@ -26,10 +28,14 @@ def resampled_values(num_layers: int, num_heads: int) -> int:
     """Statistics held per resample: ``E_c`` and ``S_c`` of every view, head and class and the
     across-heads Spearman of every compared view, layer and class (the enrichment intervals), and
     the pooled value of every metric with intervals (:func:`~bertstory.findings.metrics.interval_metrics`)
-    for every pair of views and head and every rollout method and layer."""
+    for every pair of views and head and every rollout method and layer, and of the faithfulness
+    metrics with intervals for every comparison, head or layer (the maps of the run at hand,
+    :func:`bertstory.maps.run_maps`)."""
     heads, classes = num_layers * num_heads, len(CLASSES)
     enrichment = 2 * len(views()) * heads * classes + len(compared_views(views())) * num_layers * classes
-    return enrichment + len(interval_metrics()) * (len(view_pairs()) * heads + len(ROLLOUT_METHODS) * num_layers)
+    pooled = len(interval_metrics()) * (len(view_pairs()) * heads + len(ROLLOUT_METHODS) * num_layers)
+    faithful = sum(heads if per_head else num_layers for *_, per_head in comparisons()) if measured() else 0
+    return enrichment + pooled + len(FAITHFULNESS_INTERVALS) * faithful
 
 
 def bootstrap_bytes(samples: int, n_inputs: int, num_layers: int, num_heads: int) -> int:
