@@ -49,9 +49,10 @@ from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 from bertstory.engine import compute_maps, family_for
 from bertstory.engine.allocator import keep_freed_memory
 from bertstory.engine.flops import estimator_flops
-from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
+from bertstory.engine.layer_calls import capture_forward, layer_heads
 from bertstory.models import embedded_model_path
 from bertstory.pipeline.estimator_check import row_errors
+from layer_replay import run_layers
 
 DEFAULT_TEXT = "The old man walked slowly to the market, where he bought bread, cheese and fresh apples."
 """21 tokens with the embedded model's tokenizer (the input of issue 10's measurements)."""

@@ -5,8 +5,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from bertstory.engine import family_for
 from bertstory.engine.flops import estimator_flops, layer_flops, row_flops
-from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
+from bertstory.engine.layer_calls import capture_forward, layer_heads
 
+from layer_replay import run_layers
 from tiny_models import HEADS, LAYERS
 from engine.helpers import tiny_float64
 

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from bertstory.engine import compute_maps, family_for
-from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
+from bertstory.engine.layer_calls import capture_forward, layer_heads
 from bertstory.errors import BertstoryError
 
+from layer_replay import run_layers
 from tiny_models import FAMILIES, HEADS, LAYERS
 from engine.helpers import tiny_float64
 

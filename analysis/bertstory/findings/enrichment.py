@@ -140,23 +140,6 @@ def input_statistics(
     )
 
 
-def concatenate_statistics(parts: Sequence[EnrichmentStatistics]) -> EnrichmentStatistics:
-    """The statistics of all inputs of ``parts``, in order (views, layers and heads must agree)."""
-    if not parts:
-        raise ValueError("no statistics to concatenate")
-    first = parts[0]
-    for part in parts[1:]:
-        if part.views != first.views or part.mass.shape[1:] != first.mass.shape[1:]:
-            raise ValueError(f"cannot concatenate statistics of views {part.views} {part.mass.shape[1:]} "
-                             f"with {first.views} {first.mass.shape[1:]}")
-    return EnrichmentStatistics(
-        views=first.views,
-        mass=np.concatenate([p.mass for p in parts]),
-        uniform=np.concatenate([p.uniform for p in parts]),
-        rows=np.concatenate([p.rows for p in parts]),
-    )
-
-
 @dataclass(frozen=True)
 class Estimates:
     """Pooled mass, enrichment and specificity for a weighting of the inputs.
