@@ -23,18 +23,14 @@ from bertstory.engine.flops import estimator_flops, row_flops
 from bertstory.engine.maps import feed_forward_width, frobenius_shares
 from bertstory.engine.rows import ROW_VIEWS, MapRow
 from bertstory.errors import BertstoryError
+from bertstory.findings.schema import ESTIMATOR_COLUMNS, ESTIMATOR_TABLE
 from bertstory.models import Encoded, LoadedModel
 from bertstory.pipeline.compute import input_row_norms
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.results import RunFolder
 
-ESTIMATOR_TABLE = "estimator_error"
-"""The table this check writes (``docs/results.md#tables``)."""
 CHECK_VIEWS = ROW_VIEWS
 """The maps an estimator computes (attention is exact by construction)."""
-TABLE_COLUMNS = ("input_id", "n_tokens", "view", "layer", "head", "query", "probes", "tv", "max_abs_error")
-"""The table's columns: layers and heads numbered from 1 (no head for ``contribution``), the query
-position from 0 as in the input's tokens."""
 MAX_CHECK_ROWS = 100
 """Most rows measured per map: enough for the mean error of a map to within about a tenth of the
 rows' spread, whatever the size of the run."""
@@ -208,14 +204,14 @@ def check_estimator(loaded: LoadedModel, folder: RunFolder, inputs: list[tuple[s
                      "head": None if row.head is None else row.head + 1, "query": row.query, "probes": k,
                      "tv": tv[p, r], "max_abs_error": max_abs[p, r]}
                     for r, row in enumerate(rows) for p, k in enumerate(counts)]
-    table = pd.DataFrame(records, columns=list(TABLE_COLUMNS)).astype({"head": "Int64"})
+    table = pd.DataFrame(records, columns=list(ESTIMATOR_COLUMNS)).astype({"head": "Int64"})
     folder.write_table(ESTIMATOR_TABLE, table)
     return table
 
 
 def require_current_table(folder: RunFolder) -> None:
     """Refuse a run whose estimator table was written by an older bertstory (one row per input)."""
-    if folder.has_table(ESTIMATOR_TABLE) and not set(TABLE_COLUMNS) <= set(folder.table(ESTIMATOR_TABLE).columns):
+    if folder.has_table(ESTIMATOR_TABLE) and not set(ESTIMATOR_COLUMNS) <= set(folder.table(ESTIMATOR_TABLE).columns):
         raise BertstoryError(
             f"{folder.tables_dir / ESTIMATOR_TABLE}.csv was written by an older bertstory (one row per input); rerun "
             "`bertstory analyze` with the run's settings to measure the estimator again"
@@ -230,7 +226,7 @@ def _existing_table(folder: RunFolder) -> pd.DataFrame | None:
         table = folder.table(ESTIMATOR_TABLE)
     except BertstoryError:
         return None  # unreadable: computed again
-    return table if set(TABLE_COLUMNS) <= set(table.columns) else None
+    return table if set(ESTIMATOR_COLUMNS) <= set(table.columns) else None
 
 
 def _covers(table: pd.DataFrame | None, plan: CheckPlan, counts: list[int]) -> bool:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bertstory.findings import TABLE_NAMES
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE, require_current_table
+from bertstory.findings.schema import ESTIMATOR_TABLE
+from bertstory.pipeline.estimator_check import require_current_table
 from bertstory.report import project
 from bertstory.report.compare.pages import write_comparison
 from bertstory.report.compare.runs import ComparedRun, compared_run

@@ -18,9 +18,9 @@ from bertstory.findings import FindingsConfig
 from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.persistence import NO_PATTERN
+from bertstory.findings.schema import ESTIMATOR_TABLE
 from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.report import context, frames, markdown, story, style
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for

@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
+from bertstory.findings.schema import ESTIMATOR_TABLE
 from bertstory.report import frames, style
 from bertstory.report.figure_tables import FigureTables
 from bertstory.report.figures import disagreement, estimator, head_clusters, labels, mixing, persistence
