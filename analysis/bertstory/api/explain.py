@@ -13,12 +13,11 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.corpus.types import input_id
-from bertstory.engine.tangents import ESTIMATORS
 from bertstory.errors import BertstoryError
-from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
-from bertstory.options import SEED_RANGE, is_seed
+from bertstory.models import Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
+from bertstory.pipeline.settings import AnalyzeSettings
 
 EXPLAIN_INPUT_ID = input_id(0)
 """The id of the explained input: that of the first input of a corpus, so that ``explain(model,
@@ -26,9 +25,13 @@ text)`` gives the maps ``bertstory analyze`` computes for a corpus whose first l
 (the probe directions are seeded by the seed and the input id)."""
 
 
+_DEFAULTS = AnalyzeSettings()
+"""``bertstory analyze``'s settings, whose defaults, choices and bounds ``explain`` takes."""
+
+
 def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: str | None = None, *,
-            tokenizer: PreTrainedTokenizerBase | None = None, estimator: str = "probes", probes: int = 8,
-            seed: int = 0, device: str = "auto") -> Explanation:
+            tokenizer: PreTrainedTokenizerBase | None = None, estimator: str = _DEFAULTS.estimator,
+            probes: int = _DEFAULTS.probes, seed: int = _DEFAULTS.seed, device: str = _DEFAULTS.device) -> Explanation:
     """The attention, local and global attribution and token contribution maps of one input.
 
     Args:
@@ -46,6 +49,8 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         estimator, probes: ``probes`` estimates the attribution norms from ``probes`` (K) random
             directions per token; ``exact`` computes them exactly (``docs/method.md#estimators``).
         seed: seeds the probe directions: an integer from 0 to 2**32 - 1.
+        estimator, probes, seed and device have the defaults, choices and bounds of ``bertstory analyze``
+        (:class:`~bertstory.pipeline.settings.AnalyzeSettings`).
         device: ``auto`` loads a named model on CUDA when present and computes an in-memory
             model where it is; ``cpu`` or ``cuda`` compute there (moving an in-memory model
             there and back).
@@ -94,16 +99,10 @@ def _analysis_model(model, tokenizer, device: str) -> ContextManager[LoadedModel
 
 
 def _check_settings(text, text_pair, estimator, probes, seed, device) -> None:
+    """Strings for the text; the settings checked as ``AnalyzeSettings`` checks them."""
     if not isinstance(text, str) or not (text_pair is None or isinstance(text_pair, str)):
         raise BertstoryError("text and text_pair must be strings")
-    if estimator not in ESTIMATORS:
-        raise BertstoryError(f"estimator {estimator!r} is unknown; use one of {', '.join(ESTIMATORS)}")
-    if isinstance(probes, bool) or not isinstance(probes, int) or probes < 1:
-        raise BertstoryError(f"probes must be a positive integer, not {probes!r}")
-    if not is_seed(seed):
-        raise BertstoryError(f"seed must be {SEED_RANGE}, not {seed!r}")
-    if device not in DEVICES:
-        raise BertstoryError(f"device {device!r} is unknown; use one of {', '.join(DEVICES)}")
+    AnalyzeSettings(estimator=estimator, probes=probes, seed=seed, device=device)
 
 
 def _check_fits(loaded: LoadedModel, encoded: Encoded) -> None:
