@@ -38,6 +38,8 @@ def test_exact_run_has_no_estimator_figure_and_stale_files_go(tmp_path):
 
 def test_figure_provenance_leaves_out_the_circumstances_of_the_run(synthetic_run, tmp_path):
     report = build_report(synthetic_run, tmp_path / "project", build=False)
+    missing = [page.path for page in project.NAV_PAGES if not (report.layout.docs / page.path).is_file()]
+    assert not missing  # every page the navigation lists is written where it says
     provenance = json.loads((report.layout.figure_tables / "run.json").read_text())
     recorded = RunFolder(synthetic_run).record.to_dict()
     assert provenance == {k: v for k, v in recorded.items()

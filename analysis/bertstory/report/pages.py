@@ -22,7 +22,7 @@ from bertstory.findings.schema import ESTIMATOR_TABLE
 from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
 from bertstory.pipeline.settings import AnalyzeSettings
-from bertstory.report import context, frames, markdown, story, style
+from bertstory.report import context, frames, markdown, project, story, style
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
 from bertstory.report.figures.paper import PaperFigure
 from bertstory.report.markdown import num, pct
@@ -131,7 +131,7 @@ class PageWriter:
 
     def overview(self) -> Path:
         return self._write(
-            "overview.md.j2", "index.md",
+            "overview.md.j2", project.OVERVIEW.page,
             summary=context.run_summary(self.run),
             findings=story.key_findings(self.run),
             fate_columns=context.PATTERN_FATE_COLUMNS, fates=context.pattern_fates(self.heads, self.names),
@@ -141,7 +141,7 @@ class PageWriter:
 
     def layers(self) -> list[Path]:
         L = self.record.num_layers
-        written = [self._write("layers_index.md.j2", "layers/index.md", rows=context.layer_rows(self.run), L=L,
+        written = [self._write("layers_index.md.j2", project.LAYERS.page, rows=context.layer_rows(self.run), L=L,
                                thresholds=self.config)]
         layers_table = self.run.table("layers")
         mix = frames.mixing(layers_table).set_index("layer")
@@ -152,7 +152,7 @@ class PageWriter:
             ranked = part.sort_values(["js_attention_global", "head"])
             patterned = part[part["pattern"] != NO_PATTERN]
             written.append(self._write(
-                "layer.md.j2", f"layers/{layer_slug(layer)}.md",
+                "layer.md.j2", f"{project.LAYERS.folder}/{layer_slug(layer)}.md",
                 layer=layer, L=L, page_figures=figures_for("layer"),
                 heads=[context.head_row(r) for _, r in part.iterrows()],
                 summary=summary.loc[layer], mix=mix.loc[layer], rollout=roll.loc[layer],
@@ -166,14 +166,14 @@ class PageWriter:
     def heads_pages(self) -> list[Path]:
         grid = [[context.head_row(r) for _, r in self.heads[self.heads["layer"] == layer].iterrows()]
                 for layer in range(1, self.record.num_layers + 1)]
-        written = [self._write("heads_index.md.j2", "heads/index.md", grid=grid, H=self.record.num_heads)]
+        written = [self._write("heads_index.md.j2", project.HEADS.page, grid=grid, H=self.record.num_heads)]
         nearest = context.nearest_heads(self.run)
         examples = context.example_inputs(self.run)
         names = [head_name(int(r.layer), int(r.head)) for r in self.heads.itertuples()]
         for k, row in self.heads.iterrows():
             head = context.head_row(row)
             written.append(self._write(
-                "head.md.j2", f"heads/{head['name']}.md",
+                "head.md.j2", f"{project.HEADS.folder}/{head['name']}.md",
                 h=head, story=context.pattern_story(row, self.config),
                 nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
                 example_maps=EXAMPLE_MAPS, examples=examples,
@@ -187,7 +187,7 @@ class PageWriter:
         example = context.worked_example(self.heads)
         correlation = story.mass_correlation(self.heads, table, self.names)
         return self._write(
-            "patterns.md.j2", "patterns.md",
+            "patterns.md.j2", project.PATTERNS.page,
             counts=frames.label_counts(self.heads),
             by_class={view: frames.persistence_by_class(table, view) for view in PERSISTENCE_VIEWS},
             per_layer=[(layer, context.layer_persistence(self.heads[self.heads["layer"] == layer]))
@@ -210,7 +210,7 @@ class PageWriter:
     def mixing(self) -> Path:
         roll = frames.rollout(self.run.table("rollout"))
         return self._write(
-            "mixing.md.j2", "mixing.md",
+            "mixing.md.j2", project.MIXING.page,
             mix=frames.mixing(self.run.table("layers")),
             rollout={m: roll[roll["method"] == m].set_index("layer") for m in frames.ROLLOUT_METHODS},
             method_titles={"rollout": "rollout", "attention": "raw attention"},
@@ -228,14 +228,14 @@ class PageWriter:
                 max_abs_error=("max_abs_error", "max"),
             ).reset_index()
         return self._write(
-            "estimator.md.j2", "estimator.md",
+            "estimator.md.j2", project.ESTIMATOR.page,
             estimator=settings.estimator, probes=settings.probes, by_view=by_view,
             sentence=story.estimator(errors, settings.probes) if errors is not None else None,
         )
 
     def reproduce(self, downloads: dict) -> Path:
         return self._write(
-            "reproduce.md.j2", "reproduce.md",
+            "reproduce.md.j2", project.REPRODUCE.page,
             run_id=self.record.run_id, summary=context.run_summary(self.run),
             analyze=command_line(self.run, "analyze"), build_site=command_line(self.run, "build-site"),
             explain=explain_call(self.run), findings=findings_line(self.run),

@@ -25,10 +25,10 @@ from bertstory.report.compare.runs import ComparedRun
 from bertstory.report.compare.settings import CompareSettings
 from bertstory.report.naming import END_TOKEN_PATTERN, FIRST_TOKEN_PATTERN, class_names
 from bertstory.report.pages import environment
-from bertstory.report.project import Layout
+from bertstory.report.project import COMPARE, Layout
 
-FOLDER = "compare"
-"""The comparison section's folder under ``docs/generated/``."""
+FOLDER = COMPARE.folder
+"""The comparison section's folder under ``docs/generated/``, that of its index page."""
 
 
 def _stem_part(name: str) -> str:
@@ -111,7 +111,7 @@ def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: Comp
         written.append(path)
     figures = draw_comparison_figures(runs, None, folder, "index") if compared else []
     widths.update(_shown_widths(figures, folder, "index"))
-    index = folder / "index.md"
+    index = layout.generated / COMPARE.page
     index.write_text(env.get_template("compare_index.md.j2").render(
         runs=list(rows.values()), pairs=compared, figures=figures, stem="index", **common), encoding="utf-8")
     return [index, *written]
