@@ -23,8 +23,8 @@ from bertstory.findings.tables import PAIR_NAMES, PERSISTENCE_VIEWS
 from bertstory.options import reproduce_words
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.report import context, frames, markdown, project, story, style
-from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
-from bertstory.report.figures.paper import PaperFigure
+from bertstory.report.figures.page_figures import EXAMPLE_MAPS, explorer_link, figures_for
+from bertstory.report.figures.registry import RegisteredFigure
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import PAIR_TITLES, VIEW_TITLES, class_names, head_name, layer_name, layer_slug
 from bertstory.report.project import Layout
@@ -108,16 +108,16 @@ class PageWriter:
     the model is a decoder.
     """
 
-    def __init__(self, run: RunFolder, layout: Layout, figures: list[PaperFigure]) -> None:
+    def __init__(self, run: RunFolder, layout: Layout, figures: list[RegisteredFigure]) -> None:
         self.run = run
         self.record = run.record
         self.layout = layout
-        self.figures = {f.stem: f for f in figures}
+        self.figures = {f.key: f for f in figures}
         self.names = class_names(self.record)
         self.env = environment()
         self.env.globals.update(MASS_CLASSES=self.names.shown, CLASS_TITLES=self.names.markdown_titles,
                                 PATTERN_TITLES=self.names.markdown_patterns, CAUSAL=self.names.causal,
-                                FIGURE_WIDTHS={f.stem: style.shown_width(layout.figures / f"{f.stem}.png")
+                                FIGURE_WIDTHS={f.key: style.shown_width(layout.figures / f"{f.key}.png")
                                                for f in figures})
         self.heads = run.table("heads").sort_values(["layer", "head"]).reset_index(drop=True)
         self.config = run.summary()["config"]
@@ -176,7 +176,7 @@ class PageWriter:
                 "head.md.j2", f"{project.HEADS.folder}/{head['name']}.md",
                 h=head, story=context.pattern_story(row, self.config),
                 nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
-                example_maps=EXAMPLE_MAPS, examples=examples,
+                example_maps=EXAMPLE_MAPS, explorer_link=explorer_link, examples=examples,
                 previous=names[k - 1] if k > 0 else None, next=names[k + 1] if k + 1 < len(names) else None,
             ))
         return written

@@ -19,10 +19,11 @@ import pandas as pd
 
 from bertstory.findings.tables import PERSISTENCE_VIEWS
 from bertstory.report import style
-from bertstory.report.compare.figures import ComparisonFigure, draw_comparison_figures
+from bertstory.report.compare.figures import draw_comparison_figures
 from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.report.compare.settings import CompareSettings
+from bertstory.report.figures.registry import RegisteredFigure
 from bertstory.report.naming import END_TOKEN_PATTERN, FIRST_TOKEN_PATTERN, class_names
 from bertstory.report.pages import environment
 from bertstory.report.project import COMPARE, Layout
@@ -85,7 +86,7 @@ def _pattern_titles(runs: Sequence[ComparedRun]) -> dict[str, str]:
     return {**named[0], "CLS": FIRST_TOKEN_PATTERN, "SEP": END_TOKEN_PATTERN}
 
 
-def _shown_widths(figures: Sequence[ComparisonFigure], folder: Path, page_stem: str) -> dict[str, int]:
+def _shown_widths(figures: Sequence[RegisteredFigure], folder: Path, page_stem: str) -> dict[str, int]:
     """CSS width of each of a page's ``figures`` (:func:`~bertstory.report.style.shown_width`), by file name."""
     return {f.file_name(page_stem): style.shown_width(folder / f.file_name(page_stem)) for f in figures}
 
