@@ -26,7 +26,7 @@ Entry point: :func:`write_findings`.
 
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.patterns import LABELS, Label
-from bertstory.findings.tables import TABLE_NAMES
+from bertstory.findings.schema import TABLE_NAMES
 from bertstory.findings.write import FORMAT_VERSION, write_findings
 
 __all__ = ["FORMAT_VERSION", "FindingsConfig", "LABELS", "Label", "TABLE_NAMES", "write_findings"]

@@ -21,9 +21,10 @@ from bertstory.errors import BertstoryError
 from bertstory.findings.bootstrap_memory import check_bootstrap_memory
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.persistence import NO_PATTERN
+from bertstory.findings.schema import TABLE_NAMES
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
 from bertstory.findings.store import reduce_run, refresh_statistics
-from bertstory.findings.tables import PERSISTENCE_VIEWS, TABLE_NAMES, build_tables
+from bertstory.findings.tables import PERSISTENCE_VIEWS, build_tables
 from bertstory.results import RunFolder
 
 #: Bumped whenever a table's definition or columns change; old tables are then recomputed.
@@ -88,7 +89,7 @@ def write_findings(run: RunFolder | Path | str, config: FindingsConfig | None = 
 
     First writes the statistics of every input that has maps but no current statistics, then
     reduces the statistics (one input in memory at a time) and returns the tables by name
-    (:data:`~bertstory.findings.tables.TABLE_NAMES`). Idempotent: when the summary records the
+    (:data:`~bertstory.findings.schema.TABLE_NAMES`). Idempotent: when the summary records the
     same fingerprint — the statistics files' names, sizes and modification times, the run's
     shape, special tokens and causality, the settings and the formats — the tables are read
     back instead of recomputed (unless ``force``). ``config=None`` uses the defaults of
