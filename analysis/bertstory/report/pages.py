@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from bertstory import __version__
-from bertstory.findings import FindingsConfig
+from bertstory.findings import FindingsConfig, schema
 from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.persistence import NO_PATTERN
@@ -34,7 +34,9 @@ from bertstory.views import VIEWS
 
 
 def environment() -> jinja2.Environment:
-    """The templates' environment: Markdown output, strict undefined, number filters."""
+    """The templates' environment: Markdown output, strict undefined, number filters; templates name
+    table columns through ``columns`` (:mod:`bertstory.findings.schema`) and ``JS_MEDIAN``
+    (:data:`bertstory.report.frames.LAYER_JS_MEDIANS`)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("bertstory.report", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -48,7 +50,7 @@ def environment() -> jinja2.Environment:
         VIEWS=VIEWS, PAIR_NAMES=PAIR_NAMES, METRICS=METRICS, PERSISTENCE_VIEWS=PERSISTENCE_VIEWS,
         VIEW_TITLES=VIEW_TITLES, PAIR_TITLES=PAIR_TITLES,
         head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
-        md_table=markdown.table,
+        md_table=markdown.table, columns=schema, JS_MEDIAN=frames.LAYER_JS_MEDIANS,
     )
     return env
 
