@@ -15,7 +15,7 @@ import time
 import click
 import numpy as np
 
-from bertstory.findings.enrichment import concatenate_statistics, input_statistics, summarise
+from bertstory.findings.enrichment import EnrichmentStatistics, input_statistics, summarise
 from bertstory.findings.tokens import class_masks
 
 
@@ -38,10 +38,11 @@ def main(n_inputs: int, tokens: int, layers: int, heads: int, samples: int) -> N
     size = one[0].mass.nbytes + one[0].uniform.nbytes + one[0].rows.nbytes
     print(f"input_statistics: {per_input * 1e3:.1f} ms per input of {tokens} tokens; {size / 1024:.1f} KiB per input")
 
-    # Many inputs: perturb one input's statistics so that resamples differ.
-    stats = concatenate_statistics(one * (n_inputs // timed + 1))
-    stats = type(stats)(stats.views, stats.mass[:n_inputs] * rng.random(stats.mass[:n_inputs].shape),
-                        stats.uniform[:n_inputs], stats.rows[:n_inputs])
+    # Many inputs: one input's statistics repeated, perturbed so that resamples differ.
+    first = one[0]
+    mass = np.repeat(first.mass, n_inputs, axis=0)
+    stats = EnrichmentStatistics(first.views, mass * rng.random(mass.shape),
+                                 np.repeat(first.uniform, n_inputs, axis=0), np.repeat(first.rows, n_inputs, axis=0))
     started = time.perf_counter()
     summarise(stats, samples, seed=0)
     print(f"summarise: {time.perf_counter() - started:.1f} s for {n_inputs} inputs, {samples} resamples")

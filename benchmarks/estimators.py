@@ -34,10 +34,8 @@ from __future__ import annotations
 import math
 import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import click
@@ -50,9 +48,10 @@ from bertstory.engine import family_for
 from bertstory.maps.compute import compute_maps
 from bertstory.engine.allocator import keep_freed_memory
 from bertstory.engine.flops import estimator_flops
-from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
+from bertstory.engine.layer_calls import capture_forward, layer_heads
 from bertstory.models import embedded_model_path
 from bertstory.pipeline.estimator_check import row_errors
+from bertstory.engine.layer_calls import run_layers
 
 DEFAULT_TEXT = "The old man walked slowly to the market, where he bought bread, cheese and fresh apples."
 """21 tokens with the embedded model's tokenizer (the input of issue 10's measurements)."""

@@ -84,6 +84,39 @@ def settings_of(cls: type, exclude: Sequence[str] = ()) -> list[Setting]:
     ]
 
 
+def setting_problem(item: Setting, value: Any) -> str | None:
+    """Why ``value`` is not allowed for the setting ``item``, in one line (``None`` when it is): a
+    value outside its ``choices``, or a number of its type outside ``minimum``..``maximum``
+    (``None`` passes where the type allows it)."""
+    info = item.info
+    if info.choices is not None:
+        return None if value in info.choices else f"{item.name} {value!r} is unknown; use one of {', '.join(info.choices)}"
+    if (info.minimum is None and info.maximum is None) or (value is None and _allows_none(item.type)):
+        return None
+    kind = int if int in (item.type, *typing.get_args(item.type)) else float
+    allowed = (int,) if kind is int else (int, float)
+    if isinstance(value, allowed) and not isinstance(value, bool) \
+            and (info.minimum is None or value >= info.minimum) and (info.maximum is None or value <= info.maximum):
+        return None
+    return f"{item.name} must be {_number_range(kind, info.minimum, info.maximum)}, not {value!r}"
+
+
+def _allows_none(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
+def _number_range(kind: type, minimum: int | float | None, maximum: int | float | None) -> str:
+    """``a positive integer``, ``an integer from 0 to 9``, ``a number of at least 0``, … in words."""
+    noun = "an integer" if kind is int else "a number"
+    if kind is int and minimum == 1 and maximum is None:
+        return "a positive integer"
+    if maximum is None:
+        return f"{noun} of at least {minimum}"
+    if minimum is None:
+        return f"{noun} of at most {maximum}"
+    return f"{noun} from {minimum} to {maximum}"
+
+
 def reproduce_words(cls: type, values: dict[str, Any]) -> list[str]:
     """Command-line words that set ``values`` (a ``{name: value}`` of ``cls``'s settings)
     as the reproduce command states them: in declaration order, settings whose

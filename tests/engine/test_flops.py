@@ -1,12 +1,12 @@
 """The written-down FLOP count of a BERT layer equals torch's own count of its matrix products."""
 
-import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from bertstory.engine import family_for
 from bertstory.engine.flops import estimator_flops, layer_flops, row_flops
-from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
+from bertstory.engine.layer_calls import capture_forward, layer_heads
 
+from bertstory.engine.layer_calls import run_layers
 from tiny_models import HEADS, LAYERS
 from engine.helpers import tiny_float64
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from bertstory.engine import family_for
-from bertstory.maps.compute import compute_maps
 from bertstory.engine.layer_calls import capture_forward, layer_heads, run_layers
+from bertstory.maps.compute import compute_maps
 from bertstory.errors import BertstoryError
 
 from tiny_models import FAMILIES, HEADS, LAYERS

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from bertstory.maps.compute import compute_maps
 

@@ -11,8 +11,8 @@ from scipy.stats import spearmanr
 from bertstory.findings.bootstrap import bootstrap_pooled_mean
 from bertstory.findings.enrichment import (
     CLASSES,
+    EnrichmentStatistics,
     class_keys,
-    concatenate_statistics,
     estimate,
     input_statistics,
     summarise,
@@ -26,6 +26,12 @@ TOKENS3 = ["[CLS]", "a", "[SEP]"]
 
 def stats_of(maps: np.ndarray, tokens, causal: bool, views=("attention",)):
     return input_statistics(maps, class_masks(tokens, "[CLS]", "[SEP]"), causal, views)
+
+
+def concatenate_statistics(parts) -> EnrichmentStatistics:
+    """The statistics of all inputs of ``parts``, in order (as the reduction stacks them)."""
+    return EnrichmentStatistics(parts[0].views, *(np.concatenate([getattr(p, name) for p in parts])
+                                                  for name in ("mass", "uniform", "rows")))
 
 
 def by_class(values: dict[str, float]) -> np.ndarray:
@@ -209,15 +215,6 @@ def test_weights_select_and_repeat_inputs():
     stacked = estimate(stats, np.stack([weights, np.ones(6)]))
     assert stacked.enrichment.shape == (2, *weighted.enrichment.shape)
     np.testing.assert_allclose(stacked.enrichment[1], estimate(stats).enrichment, rtol=1e-12)
-
-
-def test_concatenation_refuses_other_shapes():
-    rng = np.random.default_rng(0)
-    (tokens, maps), = random_inputs(rng, 1)
-    a = stats_of(maps, tokens, False, ("attention", "local", "global"))
-    b = stats_of(maps[:, :1], tokens, False, ("attention", "local", "global"))
-    with pytest.raises(ValueError):
-        concatenate_statistics([a, b])
 
 
 # ---- bootstrap ------------------------------------------------------------------------

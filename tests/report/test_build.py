@@ -29,15 +29,17 @@ def test_exact_run_has_no_estimator_figure_and_stale_files_go(tmp_path):
     stale_figure.write_bytes(b"old")
     report = build_report(exact, layout_root, build=False)
     assert not stale_figure.exists()
-    assert "fig8_estimator_error" not in {f.stem for f in report.figures}
-    assert {f.stem for f in report.figures} == set(FIGURES) - {"fig8_estimator_error"}
-    assert all((report.layout.figures / f"{f.stem}.pdf").is_file() for f in report.figures)
+    assert "fig8_estimator_error" not in {f.key for f in report.figures}
+    assert {f.key for f in report.figures} == set(FIGURES) - {"fig8_estimator_error"}
+    assert all((report.layout.figures / f"{f.key}.pdf").is_file() for f in report.figures)
     assert "used the **exact** estimator" in (report.layout.generated / "estimator.md").read_text(encoding="utf-8")
     assert json.loads((report.layout.figure_tables / "run.json").read_text())["settings"]["estimator"] == "exact"
 
 
 def test_figure_provenance_leaves_out_the_circumstances_of_the_run(synthetic_run, tmp_path):
     report = build_report(synthetic_run, tmp_path / "project", build=False)
+    missing = [page.path for page in project.NAV_PAGES if not (report.layout.docs / page.path).is_file()]
+    assert not missing  # every page the navigation lists is written where it says
     provenance = json.loads((report.layout.figure_tables / "run.json").read_text())
     recorded = RunFolder(synthetic_run).record.to_dict()
     assert provenance == {k: v for k, v in recorded.items()

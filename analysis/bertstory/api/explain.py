@@ -14,12 +14,11 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.corpus.types import input_id
-from bertstory.engine.tangents import ESTIMATORS
 from bertstory.errors import BertstoryError
-from bertstory.models import DEVICES, Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
-from bertstory.options import SEED_RANGE, is_seed
+from bertstory.models import Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
+from bertstory.pipeline.settings import AnalyzeSettings
 
 EXPLAIN_INPUT_ID = input_id(0)
 """The id of the explained input: that of the first input of a corpus, so that ``explain(model,
@@ -27,10 +26,14 @@ text)`` gives the maps ``bertstory analyze`` computes for a corpus whose first l
 (the probe directions are seeded by the seed and the input id)."""
 
 
+_DEFAULTS = AnalyzeSettings()
+"""``bertstory analyze``'s settings, whose defaults, choices and bounds ``explain`` takes."""
+
+
 def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: str | None = None, *,
-            tokenizer: PreTrainedTokenizerBase | None = None, estimator: str = "probes", probes: int = 8,
-            seed: int = 0, device: str = "auto", ablation_baseline: str = "zero",
-            maps: Sequence[str] | None = None) -> Explanation:
+            tokenizer: PreTrainedTokenizerBase | None = None, estimator: str = _DEFAULTS.estimator,
+            probes: int = _DEFAULTS.probes, seed: int = _DEFAULTS.seed, device: str = _DEFAULTS.device,
+            ablation_baseline: str = _DEFAULTS.ablation_baseline, maps: Sequence[str] | None = None) -> Explanation:
     """The maps of one input: attention, local and global attribution, token contribution, and the
     faithfulness maps (ablations, attention-norm, value zeroing), or those named in ``maps``.
 
@@ -49,6 +52,8 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
         estimator, probes: ``probes`` estimates the attribution norms from ``probes`` (K) random
             directions per token; ``exact`` computes them exactly (``docs/method.md#estimators``).
         seed: seeds the probe directions: an integer from 0 to 2**32 - 1.
+        estimator, probes, seed, device and ablation_baseline have the defaults, choices and bounds of ``bertstory analyze``
+        (:class:`~bertstory.pipeline.settings.AnalyzeSettings`).
         device: ``auto`` loads a named model on CUDA when present and computes an in-memory
             model where it is; ``cpu`` or ``cuda`` compute there (moving an in-memory model
             there and back).
@@ -63,7 +68,7 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
             tokenizer or one without a vocabulary, bad settings or an input the model cannot take
             (too long, or only special tokens: text of control characters alone).
     """
-    _check_settings(text, text_pair, estimator, probes, seed, device)
+    _check_settings(text, text_pair, estimator, probes, seed, device, ablation_baseline)
     with _analysis_model(model, tokenizer, device) as loaded:
         encoded = encode(loaded, text, text_pair)
         _check_fits(loaded, encoded)
@@ -99,17 +104,11 @@ def _analysis_model(model, tokenizer, device: str) -> ContextManager[LoadedModel
     return borrowed_model(model, tokenizer, device)
 
 
-def _check_settings(text, text_pair, estimator, probes, seed, device) -> None:
+def _check_settings(text, text_pair, estimator, probes, seed, device, ablation_baseline) -> None:
+    """Strings for the text; the settings checked as ``AnalyzeSettings`` checks them."""
     if not isinstance(text, str) or not (text_pair is None or isinstance(text_pair, str)):
         raise BertstoryError("text and text_pair must be strings")
-    if estimator not in ESTIMATORS:
-        raise BertstoryError(f"estimator {estimator!r} is unknown; use one of {', '.join(ESTIMATORS)}")
-    if isinstance(probes, bool) or not isinstance(probes, int) or probes < 1:
-        raise BertstoryError(f"probes must be a positive integer, not {probes!r}")
-    if not is_seed(seed):
-        raise BertstoryError(f"seed must be {SEED_RANGE}, not {seed!r}")
-    if device not in DEVICES:
-        raise BertstoryError(f"device {device!r} is unknown; use one of {', '.join(DEVICES)}")
+    AnalyzeSettings(estimator=estimator, probes=probes, seed=seed, device=device, ablation_baseline=ablation_baseline)
 
 
 def _check_fits(loaded: LoadedModel, encoded: Encoded) -> None:

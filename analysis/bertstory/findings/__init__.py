@@ -17,6 +17,7 @@ written). Definitions are those of ``docs/method.md`` (sections cited module by 
 * :mod:`~bertstory.findings.statistics` — one input's sufficient statistics, from its maps;
 * :mod:`~bertstory.findings.store` — the run's statistics files (written, refreshed, read);
 * :mod:`~bertstory.findings.reduction` — statistics reduced over the inputs;
+* :mod:`~bertstory.findings.schema` — the names of the tables and of their columns;
 * :mod:`~bertstory.findings.tables` — the tables, documented in ``docs/results.md``;
 * :mod:`~bertstory.findings.write` — writing them, or reusing them when up to date.
 
@@ -25,7 +26,7 @@ Entry point: :func:`write_findings`.
 
 from bertstory.findings.config import FindingsConfig
 from bertstory.findings.patterns import LABELS, Label
-from bertstory.findings.tables import TABLE_NAMES
+from bertstory.findings.schema import TABLE_NAMES
 from bertstory.findings.write import FORMAT_VERSION, write_findings
 
 __all__ = ["FORMAT_VERSION", "FindingsConfig", "LABELS", "Label", "TABLE_NAMES", "write_findings"]

@@ -48,8 +48,8 @@ from bertstory.findings.divergence import spearman_from_ranks, standardised_rank
 from bertstory.findings.patterns import MASS_CLASSES
 from bertstory.findings.ratios import safe_divide
 from bertstory.findings.resampling import percentile_interval, resampled
+from bertstory.findings.tokens import CLASS_COLUMN, TOKEN_CLASSES
 from bertstory.maps import views as registered_views
-from bertstory.findings.tokens import TOKEN_CLASSES
 
 #: The classes, in the order of the last axis of every array here (column-name spelling).
 CLASSES: tuple[str, ...] = MASS_CLASSES
@@ -60,8 +60,8 @@ REFERENCE_VIEW = "attention"
 def class_keys(token_masks: np.ndarray, causal: bool) -> np.ndarray:
     """Boolean ``(C, n, n)``: ``keys[c, j, i]`` is True when key ``i`` is in ``c(j)``.
 
-    ``token_masks`` is the ``(n, 5)`` membership of :func:`bertstory.findings.tokens.class_masks`
-    (columns ``cls, sep, punct, period, comma``); ``causal`` restricts row ``j`` to keys ``i ≤ j``.
+    ``token_masks`` is the ``(n, len(TOKEN_CLASSES))`` membership of
+    :func:`bertstory.findings.tokens.class_masks` (columns ``CLASS_COLUMN``); ``causal`` restricts row ``j`` to keys ``i ≤ j``.
     """
     token_masks = np.asarray(token_masks, dtype=bool)
     n = token_masks.shape[0]
@@ -74,7 +74,7 @@ def class_keys(token_masks: np.ndarray, causal: bool) -> np.ndarray:
         if name in relations:
             member = np.eye(n, k=relations[name], dtype=bool)
         else:
-            member = np.broadcast_to(token_masks[:, TOKEN_CLASSES.index(name)][None, :], (n, n))
+            member = np.broadcast_to(token_masks[:, CLASS_COLUMN[name]][None, :], (n, n))
         keys.append(member & visible)
     return np.stack(keys)
 
@@ -139,23 +139,6 @@ def input_statistics(
         mass=mass.reshape(1, *maps.shape[:3], len(CLASSES)),
         uniform=uniform[None].astype(np.float64),
         rows=rows[None].astype(np.int64),
-    )
-
-
-def concatenate_statistics(parts: Sequence[EnrichmentStatistics]) -> EnrichmentStatistics:
-    """The statistics of all inputs of ``parts``, in order (views, layers and heads must agree)."""
-    if not parts:
-        raise ValueError("no statistics to concatenate")
-    first = parts[0]
-    for part in parts[1:]:
-        if part.views != first.views or part.mass.shape[1:] != first.mass.shape[1:]:
-            raise ValueError(f"cannot concatenate statistics of views {part.views} {part.mass.shape[1:]} "
-                             f"with {first.views} {first.mass.shape[1:]}")
-    return EnrichmentStatistics(
-        views=first.views,
-        mass=np.concatenate([p.mass for p in parts]),
-        uniform=np.concatenate([p.uniform for p in parts]),
-        rows=np.concatenate([p.rows for p in parts]),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bertstory.findings import schema
 from bertstory.findings.bootstrap import bootstrap_pooled_mean, median_over_inputs
 from bertstory.findings.clustering import cluster_heads, mds_layout
 from bertstory.findings.config import FindingsConfig
@@ -19,13 +20,10 @@ from bertstory.findings.patterns import LABELS, MASS_CLASSES, label_column, labe
 from bertstory.findings.persistence import PATTERN_CLASSES, head_patterns, persistence, persistence_counts
 from bertstory.findings.ratios import safe_divide
 from bertstory.findings.reduction import MetricSums, Sums
+from bertstory.findings.schema import INTERVAL_SUFFIXES, TABLE_NAMES
 from bertstory.findings.statistics import ROLLOUT_METHODS
 from bertstory.maps import cluster_views, pair_names, persistence_views, views
 
-#: Names of the tables, in the order they are written.
-TABLE_NAMES: tuple[str, ...] = (
-    "heads", "layers", "transitions", "persistence", "rollout", "positions", "head_embedding", "head_distances",
-)
 #: Tables written when the ablation maps are registered (:func:`~bertstory.findings.faithfulness.measured`).
 FAITHFULNESS_TABLES: tuple[str, ...] = ("faithfulness", "faithfulness_layers")
 #: Per-head views whose Spearman correlation with global ablation ``heads`` lists
@@ -37,8 +35,6 @@ def table_names() -> tuple[str, ...]:
     """Names of the tables ``findings`` writes, in order: :data:`TABLE_NAMES`, then the
     faithfulness tables when the ablation maps are registered."""
     return TABLE_NAMES + (FAITHFULNESS_TABLES if measured() else ())
-#: Columns ``{metric}_{name}_{suffix}`` of a metric with intervals, besides its mean.
-INTERVAL_SUFFIXES: tuple[str, ...] = ("median", "lo", "hi")
 
 
 def _bootstrap(sums: Sums, config: FindingsConfig) -> tuple[dict[str, dict[str, np.ndarray]], ...]:
@@ -64,16 +60,16 @@ def _bootstrap(sums: Sums, config: FindingsConfig) -> tuple[dict[str, dict[str, 
 
 def _metric_columns(compared: MetricSums, intervals: dict[str, dict[str, np.ndarray]], names: tuple[str, ...],
                     rows: int, flat) -> dict[str, np.ndarray]:
-    """Per compared pair (``names``, along the first axis): ``{metric}_{name}``, the pooled mean of
-    every registered metric, then ``{metric}_{name}_median``/``_lo``/``_hi`` of those with intervals."""
+    """Per compared pair (``names``, along the first axis): :func:`~bertstory.findings.schema.metric`
+    columns, the pooled mean of every registered metric, then the median and bounds of those with intervals."""
     means = {metric: compared.mean(metric, rows) for metric in METRICS}
     columns = {}
     for index, name in enumerate(names):
         for metric in METRICS:
-            columns[f"{metric}_{name}"] = flat(means[metric][index])
+            columns[schema.metric(metric, name)] = flat(means[metric][index])
         for metric, bounds in intervals.items():
             for suffix in INTERVAL_SUFFIXES:
-                columns[f"{metric}_{name}_{suffix}"] = flat(bounds[suffix][index])
+                columns[schema.metric(metric, name, suffix)] = flat(bounds[suffix][index])
     return columns
 
 
@@ -107,22 +103,22 @@ def build_tables(sums: Sums, config: FindingsConfig) -> tuple[dict[str, pd.DataF
     }
     for view in views():
         for c in MASS_CLASSES:
-            heads[f"mass_{c}_{view}"] = flat(masses[view][c])
-        heads[f"entropy_{view}"] = flat(entropy[view])
-        heads[f"label_{view}"] = flat(labels[view]).astype(str)
+            heads[schema.mass(c, view)] = flat(masses[view][c])
+        heads[schema.entropy(view)] = flat(entropy[view])
+        heads[schema.label(view)] = flat(labels[view]).astype(str)
     heads.update(_metric_columns(sums.pairs, pair_intervals, pair_names(), rows, flat))
     heads.update(_evidence_columns(evidence, flat))
     faithful = (faithfulness_tables(sums.faithfulness, config.bootstrap_samples, int(config.seed or 0))
                 if sums.faithfulness else None)
     if faithful is not None:
         for view in HEAD_FAITHFULNESS_VIEWS:
-            heads[f"spearman_{view}_ablation_global"] = flat(faithful[2][view])
-    heads["pattern"] = flat(patterns).astype(str)
+            heads[schema.metric("spearman", schema.pair_name(view, "ablation_global"))] = flat(faithful[2][view])
+    heads[schema.PATTERN] = flat(patterns).astype(str)
     for view in persistence_views():
-        heads[f"persists_{view}"] = flat(persisting[view][0])
+        heads[schema.persists(view)] = flat(persisting[view][0])
     for view in persistence_views():
-        heads[f"persists_specific_{view}"] = flat(persisting[view][1])
-    heads["persists_label"] = heads["label_attention"] == heads["label_global"]
+        heads[schema.persists_specific(view)] = flat(persisting[view][1])
+    heads[schema.PERSISTS_LABEL] = heads[schema.label("attention")] == heads[schema.label("global")]
     for view in cluster_views():
         heads[cluster_column(view)] = clusters[view]
     heads_df = pd.DataFrame(heads)
@@ -149,17 +145,18 @@ def cluster_column(view: str) -> str:
 
 
 def _evidence_columns(evidence: EnrichmentSummary, flat) -> dict[str, np.ndarray]:
-    """``enrichment_{c}_{v}`` and ``specific_{c}_{v}`` with their ``_lo``/``_hi`` bounds, per view and class."""
+    """Enrichment and specificity with the bounds of their intervals (:func:`~bertstory.findings.schema.evidence`),
+    per view and class."""
     columns = {}
     for vi, view in enumerate(evidence.views):
         for ci, c in enumerate(CLASSES):
-            for name, point, lo, hi in (
-                ("enrichment", evidence.enrichment, evidence.enrichment_lo, evidence.enrichment_hi),
-                ("specific", evidence.specificity, evidence.specificity_lo, evidence.specificity_hi),
+            for kind, point, lo, hi in (
+                (schema.ENRICHMENT, evidence.enrichment, evidence.enrichment_lo, evidence.enrichment_hi),
+                (schema.SPECIFICITY, evidence.specificity, evidence.specificity_lo, evidence.specificity_hi),
             ):
-                columns[f"{name}_{c}_{view}"] = flat(point[vi][..., ci])
-                columns[f"{name}_{c}_{view}_lo"] = flat(lo[vi][..., ci])
-                columns[f"{name}_{c}_{view}_hi"] = flat(hi[vi][..., ci])
+                columns[schema.evidence(kind, c, view)] = flat(point[vi][..., ci])
+                for bound, values in zip(schema.BOUNDS, (lo, hi)):
+                    columns[schema.evidence(kind, c, view, bound)] = flat(values[vi][..., ci])
     return columns
 
 
@@ -190,8 +187,8 @@ def _persistence_table(patterns: np.ndarray, persisting: dict[str, tuple[np.ndar
 
 def head_metric_columns() -> list[str]:
     """Numeric per-head metric columns that ``layers`` summarises (mean and median over heads)."""
-    columns = [f"mass_{c}_{v}" for v in views() for c in MASS_CLASSES] + [f"entropy_{v}" for v in views()]
-    columns += [f"{m}_{pair}" for pair in pair_names() for m in METRICS]
+    columns = [schema.mass(c, v) for v in views() for c in MASS_CLASSES] + [schema.entropy(v) for v in views()]
+    columns += [schema.metric(m, pair) for pair in pair_names() for m in METRICS]
     return columns
 
 
@@ -203,23 +200,23 @@ def _layers_table(heads: pd.DataFrame, sums: Sums) -> pd.DataFrame:
     out["n_queries"] = np.int64(sums.n_rows)
     columns = {}
     for column in head_metric_columns():
-        columns[f"{column}_mean"] = grouped[column].mean().to_numpy()
-        columns[f"{column}_median"] = grouped[column].median().to_numpy()
+        for statistic in schema.LAYER_STATISTICS:
+            columns[schema.over_heads(column, statistic)] = grouped[column].agg(statistic).to_numpy()
     layer_of_head = heads["layer"].to_numpy() - 1
     for view in views():
-        values = heads[f"label_{view}"].to_numpy()
+        values = heads[schema.label(view)].to_numpy()
         for label in LABELS:
             counts = np.bincount(layer_of_head[values == label], minlength=sums.num_layers)
-            columns[f"heads_{label_column(label)}_{view}"] = counts.astype(np.int64)
-    columns["persists_label_fraction"] = grouped["persists_label"].mean().to_numpy()
+            columns[schema.heads_with_label(label_column(label), view)] = counts.astype(np.int64)
+    columns[schema.PERSISTS_LABEL_FRACTION] = grouped[schema.PERSISTS_LABEL].mean().to_numpy()
     share = sums.own_share.astype(np.float64)
     q25, median, q75 = np.percentile(share, [25, 50, 75], axis=1)
-    columns["own_share_mean"] = share.mean(axis=1)
-    columns["own_share_median"] = median
-    columns["own_share_q25"] = q25
-    columns["own_share_q75"] = q75
-    columns["own_share_iqr"] = q75 - q25
-    columns["own_top1_fraction"] = sums.own_top1 / sums.n_rows
+    columns[schema.own_share("mean")] = share.mean(axis=1)
+    columns[schema.own_share("median")] = median
+    columns[schema.own_share("q25")] = q25
+    columns[schema.own_share("q75")] = q75
+    columns[schema.own_share("iqr")] = q75 - q25
+    columns[schema.OWN_TOP1_FRACTION] = sums.own_top1 / sums.n_rows
     return pd.concat([out, pd.DataFrame(columns)], axis=1)
 
 
@@ -227,8 +224,8 @@ def _transitions_table(heads: pd.DataFrame) -> pd.DataFrame:
     """Counts of (attention label → global label) over all heads and per layer, full grid."""
     n_labels = len(LABELS)
     index = {label: i for i, label in enumerate(LABELS)}
-    a = heads["label_attention"].map(index).to_numpy()
-    g = heads["label_global"].map(index).to_numpy()
+    a = heads[schema.label("attention")].map(index).to_numpy()
+    g = heads[schema.label("global")].map(index).to_numpy()
     layers = heads["layer"].to_numpy()
     scopes = [("all", pd.NA, np.ones(len(heads), dtype=bool))]
     scopes += [("layer", int(layer), layers == layer) for layer in np.unique(layers)]
@@ -240,8 +237,8 @@ def _transitions_table(heads: pd.DataFrame) -> pd.DataFrame:
         frames.append(pd.DataFrame({
             "scope": scope,
             "layer": pd.array([layer] * n_labels * n_labels, dtype="Int64"),
-            "label_attention": np.asarray(LABELS, dtype=object)[grid_a.ravel()].astype(str),
-            "label_global": np.asarray(LABELS, dtype=object)[grid_g.ravel()].astype(str),
+            schema.label("attention"): np.asarray(LABELS, dtype=object)[grid_a.ravel()].astype(str),
+            schema.label("global"): np.asarray(LABELS, dtype=object)[grid_g.ravel()].astype(str),
             "count": counts.ravel().astype(np.int64),
             "share": safe_divide(counts, np.broadcast_to(totals, counts.shape)).ravel(),
         }))

@@ -28,6 +28,8 @@ import numpy as np
 TokenClass = Literal["cls", "sep", "punct", "period", "comma"]
 #: Column order of :func:`class_masks`; the lower-case names used in table columns.
 TOKEN_CLASSES: tuple[TokenClass, ...] = ("cls", "sep", "punct", "period", "comma")
+#: The column of each class in :func:`class_masks`, derived from ``TOKEN_CLASSES``.
+CLASS_COLUMN: dict[TokenClass, int] = {name: i for i, name in enumerate(TOKEN_CLASSES)}
 
 _MARKERS = ("##", "Ġ", "▁")
 
@@ -55,7 +57,7 @@ def is_punct(token: str) -> bool:
 
 
 def class_masks(tokens: Sequence[str], cls: str | None, sep: str | None, first_is_cls: bool = False) -> np.ndarray:
-    """Boolean (n, 5) membership of each token in ``TOKEN_CLASSES`` (cls, sep, punct, period, comma).
+    """Boolean ``(n, len(TOKEN_CLASSES))`` membership of each token in ``TOKEN_CLASSES`` (column ``CLASS_COLUMN[c]``).
 
     ``cls``/``sep``: the model's strings for them (``None``: the tokenizer has none);
     ``first_is_cls``: the first token is ``CLS`` whatever it is, and no other token is
@@ -66,12 +68,12 @@ def class_masks(tokens: Sequence[str], cls: str | None, sep: str | None, first_i
         token = str(token)
         is_cls = i == 0 if first_is_cls else token == cls
         if is_cls:
-            masks[i, 0] = True
+            masks[i, CLASS_COLUMN["cls"]] = True
         elif token == sep:
-            masks[i, 1] = True
+            masks[i, CLASS_COLUMN["sep"]] = True
         elif is_punct(token):
-            masks[i, 2] = True
+            masks[i, CLASS_COLUMN["punct"]] = True
             core = strip_marker(token)
-            masks[i, 3] = core == "."
-            masks[i, 4] = core == ","
+            masks[i, CLASS_COLUMN["period"]] = core == "."
+            masks[i, CLASS_COLUMN["comma"]] = core == ","
     return masks

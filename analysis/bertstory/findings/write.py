@@ -24,8 +24,7 @@ from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics
 from bertstory.findings.store import reduce_run, refresh_statistics
 from bertstory.findings.tables import build_tables, table_names
-from bertstory.maps import run_maps
-from bertstory.maps import persistence_views
+from bertstory.maps import persistence_views, run_maps
 from bertstory.results import RunFolder
 
 #: Bumped whenever a table's definition or columns change; old tables are then recomputed.

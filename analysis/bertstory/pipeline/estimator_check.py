@@ -23,17 +23,13 @@ from bertstory.engine.flops import estimator_flops, row_flops
 from bertstory.engine.attribution import feed_forward_width, frobenius_shares
 from bertstory.engine.rows import ROW_VIEWS, MapRow
 from bertstory.errors import BertstoryError
+from bertstory.findings.schema import ESTIMATOR_COLUMNS, ESTIMATOR_TABLE
 from bertstory.maps import MAPS, estimated_maps
 from bertstory.models import Encoded, LoadedModel
 from bertstory.pipeline.compute import input_row_norms
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.results import RunFolder
 
-ESTIMATOR_TABLE = "estimator_error"
-"""The table this check writes (``docs/results.md#tables``)."""
-TABLE_COLUMNS = ("input_id", "n_tokens", "view", "layer", "head", "query", "probes", "tv", "max_abs_error")
-"""The table's columns: layers and heads numbered from 1 (no head for ``contribution``), the query
-position from 0 as in the input's tokens."""
 MAX_CHECK_ROWS = 100
 """Most rows measured per map: enough for the mean error of a map to within about a tenth of the
 rows' spread, whatever the size of the run."""
@@ -221,14 +217,14 @@ def check_estimator(loaded: LoadedModel, folder: RunFolder, inputs: list[tuple[s
                      "head": None if row.head is None else row.head + 1, "query": row.query, "probes": k,
                      "tv": tv[p, r], "max_abs_error": max_abs[p, r]}
                     for r, row in enumerate(rows) for p, k in enumerate(counts)]
-    table = pd.DataFrame(records, columns=list(TABLE_COLUMNS)).astype({"head": "Int64"})
+    table = pd.DataFrame(records, columns=list(ESTIMATOR_COLUMNS)).astype({"head": "Int64"})
     folder.write_table(ESTIMATOR_TABLE, table)
     return table
 
 
 def require_current_table(folder: RunFolder) -> None:
     """Refuse a run whose estimator table was written by an older bertstory (one row per input)."""
-    if folder.has_table(ESTIMATOR_TABLE) and not set(TABLE_COLUMNS) <= set(folder.table(ESTIMATOR_TABLE).columns):
+    if folder.has_table(ESTIMATOR_TABLE) and not set(ESTIMATOR_COLUMNS) <= set(folder.table(ESTIMATOR_TABLE).columns):
         raise BertstoryError(
             f"{folder.tables_dir / ESTIMATOR_TABLE}.csv was written by an older bertstory (one row per input); rerun "
             "`bertstory analyze` with the run's settings to measure the estimator again"
@@ -243,7 +239,7 @@ def _existing_table(folder: RunFolder) -> pd.DataFrame | None:
         table = folder.table(ESTIMATOR_TABLE)
     except BertstoryError:
         return None  # unreadable: computed again
-    return table if set(TABLE_COLUMNS) <= set(table.columns) else None
+    return table if set(ESTIMATOR_COLUMNS) <= set(table.columns) else None
 
 
 def _covers(table: pd.DataFrame | None, plan: CheckPlan, counts: list[int]) -> bool:

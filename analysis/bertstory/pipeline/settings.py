@@ -14,7 +14,7 @@ from bertstory.engine.ablation_baselines import ABLATION_BASELINES, AblationBase
 from bertstory.engine.tangents import ESTIMATORS, Estimator
 from bertstory.models import DEFAULT_MODEL, DEVICES, Device
 from bertstory.errors import BertstoryError
-from bertstory.options import MAX_SEED, SEED_RANGE, is_seed, setting
+from bertstory.options import MAX_SEED, setting, setting_problem, settings_of
 from bertstory.results import RunSettings
 
 DEFAULT_MAX_TOKENS = 128
@@ -70,8 +70,11 @@ class AnalyzeSettings:
     verbose: bool = setting(False, "One line per input.", short="-v")
 
     def __post_init__(self) -> None:
-        if not is_seed(self.seed):
-            raise BertstoryError(f"seed must be {SEED_RANGE}, not {self.seed!r}")
+        """Refuse, in one line, a value outside a setting's choices or bounds (as the command line does)."""
+        for item in settings_of(AnalyzeSettings):
+            problem = setting_problem(item, getattr(self, item.name))
+            if problem:
+                raise BertstoryError(problem)
 
     def recorded(self, max_tokens: int) -> RunSettings:
         """The settings ``run.json`` records (with ``max_tokens`` resolved against the model)."""

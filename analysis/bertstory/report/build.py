@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bertstory.findings import TABLE_NAMES
+from bertstory.findings.schema import ESTIMATOR_TABLE
 from bertstory.maps import run_maps
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE, require_current_table
+from bertstory.pipeline.estimator_check import require_current_table
 from bertstory.report import project
 from bertstory.report.compare.pages import write_comparison
 from bertstory.report.compare.runs import ComparedRun, compared_run
@@ -19,7 +20,8 @@ from bertstory.report.explorer import write_explorer
 from bertstory.report.faithfulness import FAITHFULNESS_TABLES
 from bertstory.report.figure_tables import FigureTables, write_figure_tables
 from bertstory.report.figures.page_figures import draw_page_figures
-from bertstory.report.figures.paper import FIGURES, PaperFigure, applicable, draw_paper_figures
+from bertstory.report.figures.paper import FIGURES, applicable, draw_paper_figures
+from bertstory.report.figures.registry import RegisteredFigure
 from bertstory.report.pages import PageWriter
 from bertstory.report.site_folder import check_site_folder
 from bertstory.report.static_site import build_static_site
@@ -42,12 +44,12 @@ class Report:
 
     layout: project.Layout
     index: Path | None
-    figures: list[PaperFigure]
+    figures: list[RegisteredFigure]
     pages: int = 0
     steps: dict[str, float] = field(default_factory=dict)
 
 
-def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[PaperFigure]:
+def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[RegisteredFigure]:
     """Rewrite ``figures/``: the tables behind the run's paper figures in ``figures/tables/`` at their
     stated precision (:mod:`bertstory.report.figure_tables`) with the run's provenance (``run.json``
     less :data:`RUN_CIRCUMSTANCES`), then each figure as PNG and PDF drawn from those tables as read back;
@@ -57,13 +59,13 @@ def write_paper_figures(run: RunFolder, layout: project.Layout) -> list[PaperFig
     provenance = {key: value for key, value in run.record.to_dict().items() if key not in RUN_CIRCUMSTANCES}
     atomic_write_json(layout.figure_provenance, provenance)
     draw_paper_figures(FigureTables(run, layout.figure_tables), figures, layout.figures)
-    for stem in set(FIGURES) - {f.stem for f in figures}:
+    for stem in set(FIGURES) - {f.key for f in figures}:
         for suffix in (".png", ".pdf"):
             (layout.figures / f"{stem}{suffix}").unlink(missing_ok=True)
     return figures
 
 
-def _copy_downloads(run: RunFolder, layout: project.Layout, figures: list[PaperFigure]) -> dict:
+def _copy_downloads(run: RunFolder, layout: project.Layout, figures: list[RegisteredFigure]) -> dict:
     """Copy every table file of the run (full precision) and every paper figure into the site's
     downloads; returns the Reproduce page's download rows."""
     table_dir = layout.download_tables
@@ -81,9 +83,9 @@ def _copy_downloads(run: RunFolder, layout: project.Layout, figures: list[PaperF
     figure_rows = []
     for spec in figures:
         for suffix in (".png", ".pdf"):
-            shutil.copyfile(layout.figures / f"{spec.stem}{suffix}", layout.site_figures / f"{spec.stem}{suffix}")
+            shutil.copyfile(layout.figures / f"{spec.key}{suffix}", layout.site_figures / f"{spec.key}{suffix}")
         figure_rows.append(
-            [spec.title, *(f"[{spec.stem}{suffix}]({_link(layout, layout.site_figures / f'{spec.stem}{suffix}')})"
+            [spec.title, *(f"[{spec.key}{suffix}]({_link(layout, layout.site_figures / f'{spec.key}{suffix}')})"
                            for suffix in (".pdf", ".png"))]
         )
     return {"tables": sorted(rows), "figures": figure_rows, "run_json": _link(layout, layout.download_run_json)}

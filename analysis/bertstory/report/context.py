@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bertstory.findings import schema
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.patterns import MASS_CLASSES, POSITIONAL, label_column
 from bertstory.findings.persistence import NO_PATTERN
-from bertstory.findings.tables import INTERVAL_SUFFIXES
+from bertstory.findings.schema import INTERVAL_SUFFIXES
 from bertstory.maps import pair_names, persistence_views
 from bertstory.report import frames
 from bertstory.report.examples import choose_examples, inputs_with_maps, is_pair
@@ -82,10 +83,10 @@ def example_inputs(run: RunFolder) -> list[dict]:
 def layer_persistence(heads: pd.DataFrame) -> dict:
     """A layer's (or any set of heads') pattern counts: ``heads``, ``patterned`` (with a
     pattern), and per view (local, global) ``persist`` and ``specific``."""
-    out = {"heads": len(heads), "patterned": int((heads["pattern"] != NO_PATTERN).sum())}
+    out = {"heads": len(heads), "patterned": int((heads[schema.PATTERN] != NO_PATTERN).sum())}
     for view in persistence_views():
-        out[view] = {"persist": int(heads[f"persists_{view}"].sum()),
-                     "specific": int(heads[f"persists_specific_{view}"].sum())}
+        out[view] = {"persist": int(heads[schema.persists(view)].sum()),
+                     "specific": int(heads[schema.persists_specific(view)].sum())}
     return out
 
 
@@ -108,7 +109,7 @@ def pattern_fates(heads: pd.DataFrame, names: ClassNames) -> list[list[str]]:
         group = found[found["pattern"] == name]
         if group.empty:
             continue
-        counts = layer_persistence(heads[heads["pattern"] == name])
+        counts = layer_persistence(heads[heads[schema.PATTERN] == name])
         cells = [f"{counts[view]['persist']} ({counts[view]['specific']})" for view in persistence_views()]
         medians = [num(part["E"].median(), 2) + "×" if len(part) else "—"
                    for part in (group[group["persists"]], group[~group["persists"]])]
@@ -128,31 +129,31 @@ def layer_rows(run: RunFolder) -> list[list[str]]:
         counts = layer_persistence(heads[heads["layer"] == layer])
         rows.append([
             f"[{layer_name(layer)}]({layer_slug(layer)}.md)",
-            num(summary.loc[layer, "js_attention_local_median"]),
-            num(summary.loc[layer, "js_attention_global_median"]),
+            num(summary.loc[layer, frames.LAYER_JS_MEDIANS["local"]]),
+            num(summary.loc[layer, frames.LAYER_JS_MEDIANS["global"]]),
             f"{counts['patterned']} of {counts['heads']}",
             str(counts["global"]["persist"]),
             str(counts["global"]["specific"]),
-            pct(summary.loc[layer, "persists_label_fraction"]),
-            num(mix.loc[layer, "own_share_median"]),
+            pct(summary.loc[layer, schema.PERSISTS_LABEL_FRACTION]),
+            num(mix.loc[layer, schema.own_share("median")]),
         ])
     return rows
 
 
 def _persistence_word(row: pd.Series, view: str) -> str:
     """How a head's pattern fares in ``view``: ``specifically``, ``yes``, ``no`` or ``—`` (no pattern)."""
-    if row["pattern"] == NO_PATTERN:
+    if row[schema.PATTERN] == NO_PATTERN:
         return "—"
-    if row[f"persists_specific_{view}"]:
+    if row[schema.persists_specific(view)]:
         return "specifically"
-    return "yes" if row[f"persists_{view}"] else "no"
+    return "yes" if row[schema.persists(view)] else "no"
 
 
-def _ratio(row: pd.Series, name: str, c: str, view: str) -> str:
-    """An enrichment (``name = "enrichment"``) or specificity (``"specific"``) with its interval:
-    ``3.10 [2.80, 3.40]``."""
-    return (f"{num(row[f'{name}_{c}_{view}'], 2)} "
-            f"[{num(row[f'{name}_{c}_{view}_lo'], 2)}, {num(row[f'{name}_{c}_{view}_hi'], 2)}]")
+def _ratio(row: pd.Series, kind: str, c: str, view: str) -> str:
+    """An enrichment (``kind``: ``schema.ENRICHMENT``) or specificity (``schema.SPECIFICITY``) with its
+    interval: ``3.10 [2.80, 3.40]``."""
+    lo, hi = (row[schema.evidence(kind, c, view, bound)] for bound in schema.BOUNDS)
+    return f"{num(row[schema.evidence(kind, c, view)], 2)} [{num(lo, 2)}, {num(hi, 2)}]"
 
 
 def head_row(row: pd.Series) -> dict:
@@ -161,14 +162,15 @@ def head_row(row: pd.Series) -> dict:
         "layer": int(row["layer"]),
         "head": int(row["head"]),
         "name": head_name(int(row["layer"]), int(row["head"])),
-        "pattern": str(row["pattern"]),
+        "pattern": str(row[schema.PATTERN]),
         "persists": {v: _persistence_word(row, v) for v in persistence_views()},
-        "persists_label": bool(row["persists_label"]),
+        "persists_label": bool(row[schema.PERSISTS_LABEL]),
         "cluster": {"attention": int(row["cluster"]), "global": int(row["cluster_global"])},
-        "labels": {v: str(row[f"label_{v}"]) for v in views()},
-        "entropy": {v: num(row[f"entropy_{v}"]) for v in views()},
-        "mass": {v: {c: num(row[f"mass_{c}_{v}"]) for c in MASS_CLASSES} for v in views()},
-        "evidence": {c: {v: {"enrichment": _ratio(row, "enrichment", c, v), "specific": _ratio(row, "specific", c, v)}
+        "labels": {v: str(row[schema.label(v)]) for v in views()},
+        "entropy": {v: num(row[schema.entropy(v)]) for v in views()},
+        "mass": {v: {c: num(row[schema.mass(c, v)]) for c in MASS_CLASSES} for v in views()},
+        "evidence": {c: {v: {"enrichment": _ratio(row, schema.ENRICHMENT, c, v),
+                             "specific": _ratio(row, schema.SPECIFICITY, c, v)}
                          for v in views()} for c in MASS_CLASSES},
         "pairs": {},
     }
@@ -194,10 +196,9 @@ def metric_cells(row: pd.Series, name: str) -> dict[str, str]:
     and for one with intervals ``{metric}_median`` and ``{metric}_ci``."""
     cells = {}
     for metric in METRICS.values():
-        column = f"{metric.name}_{name}"
-        cells[metric.name] = num(row[column])
+        cells[metric.name] = num(row[schema.metric(metric.name, name)])
         if metric.intervals:
-            median, lo, hi = (row[f"{column}_{suffix}"] for suffix in INTERVAL_SUFFIXES)
+            median, lo, hi = (row[schema.metric(metric.name, name, suffix)] for suffix in INTERVAL_SUFFIXES)
             cells[f"{metric.name}_median"] = num(median)
             cells[f"{metric.name}_ci"] = interval(lo, hi)
     return cells
@@ -239,7 +240,7 @@ def thresholds(run: RunFolder) -> list[list[str]]:
 def pattern_story(row: pd.Series, config: dict) -> list[str]:
     """Sentences that say a head's pattern and how it fares in local and global attribution,
     with the numbers and the thresholds (``config``: ``findings.json`` ``config``) that decide."""
-    pattern, label = str(row["pattern"]), str(row["label_attention"])
+    pattern, label = str(row[schema.PATTERN]), str(row[schema.label("attention")])
     lower = "both lower bounds above 1"
     if pattern == NO_PATTERN:
         return [f"It has no pattern under attention: its label there is **{label}**, and no class has an enrichment "
@@ -249,21 +250,22 @@ def pattern_story(row: pd.Series, config: dict) -> list[str]:
     if label == pattern:
         threshold = config["threshold_positional" if c in POSITIONAL else "threshold_token"]
         sentences = [f"Its pattern is **{pattern}**, its label under attention (mass "
-                     f"{num(row[f'mass_{c}_attention'])} ≥ {num(threshold, 2)}; enrichment "
-                     f"{_ratio(row, 'enrichment', c, 'attention')}, specificity {_ratio(row, 'specific', c, 'attention')})."]
+                     f"{num(row[schema.mass(c, 'attention')])} ≥ {num(threshold, 2)}; enrichment "
+                     f"{_ratio(row, schema.ENRICHMENT, c, 'attention')}, specificity "
+                     f"{_ratio(row, schema.SPECIFICITY, c, 'attention')})."]
     else:
         sentences = [f"Its label under attention is **{label}**, but it is enriched on **{pattern}**: enrichment "
-                     f"{_ratio(row, 'enrichment', c, 'attention')} ≥ {num(config['pattern_enrichment'], 2)} and "
-                     f"specificity {_ratio(row, 'specific', c, 'attention')} ≥ "
+                     f"{_ratio(row, schema.ENRICHMENT, c, 'attention')} ≥ {num(config['pattern_enrichment'], 2)} and "
+                     f"specificity {_ratio(row, schema.SPECIFICITY, c, 'attention')} ≥ "
                      f"{num(config['pattern_specificity'], 2)}, {lower}: its pattern is **{pattern}**."]
     need_e, need_s = num(config["persist_enrichment"], 2), num(config["persist_specificity"], 2)
     for view in persistence_views():
-        e, sp = _ratio(row, "enrichment", c, view), _ratio(row, "specific", c, view)
+        e, sp = _ratio(row, schema.ENRICHMENT, c, view), _ratio(row, schema.SPECIFICITY, c, view)
         title = view_title(view)
-        if row[f"persists_specific_{view}"]:
+        if row[schema.persists_specific(view)]:
             sentences.append(f"It persists specifically into {title}: enrichment {e} ≥ {need_e} and specificity "
                              f"{sp} ≥ {need_s}, {lower}.")
-        elif row[f"persists_{view}"]:
+        elif row[schema.persists(view)]:
             sentences.append(f"It persists into {title}, but not specifically: enrichment {e} ≥ {need_e} with its "
                              f"lower bound above 1, specificity {sp} (specifically needs ≥ {need_s}, lower bound "
                              f"above 1): its layer's other heads favour {pattern} about as much.")

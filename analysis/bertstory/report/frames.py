@@ -1,7 +1,7 @@
 """The findings tables (``docs/results.md``) reshaped into the frames figures and pages draw from.
 
-Every column name of the findings tables that the report relies on appears in this module,
-in :mod:`bertstory.report.context` (per-head columns) or in the figure that draws it.
+The column names of the findings tables are made by :mod:`bertstory.findings.schema`; the frames
+here rename them to what the figures and pages read.
 Layers and heads are 1-based, as in the tables.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bertstory.findings import schema
 from bertstory.findings.patterns import LABELS, label_column
 from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
 from bertstory.findings.statistics import ROLLOUT_METHODS
@@ -20,20 +21,27 @@ from bertstory.report.naming import head_name, label_order
 from bertstory.maps import views
 
 
+LAYER_JS_MEDIANS: dict[str, str] = {
+    view: schema.over_heads(schema.metric("js", schema.pair_name("attention", view)), "median")
+    for view in ("local", "global")
+}
+"""The ``layers`` columns of the median over a layer's heads of the mean JS of attention against
+local and against global attribution (``js_attention_local_median``, ``js_attention_global_median``)."""
+
+
 def layer_summary(layers: pd.DataFrame) -> pd.DataFrame:
     """Per layer: median over its heads of the mean JS of attention vs local and vs global
     attribution, and the fraction of heads whose attention label is unchanged under global
     attribution (the label rule)."""
-    columns = ["layer", "js_attention_local_median", "js_attention_global_median", "persists_label_fraction"]
+    columns = ["layer", *LAYER_JS_MEDIANS.values(), schema.PERSISTS_LABEL_FRACTION]
     return layers[columns].sort_values("layer").reset_index(drop=True)
 
 
 def mixing(layers: pd.DataFrame) -> pd.DataFrame:
-    """Per layer: ``own_share_median``, ``own_share_q25``, ``own_share_q75`` (own-token share
-    C_jj over all outputs) and ``own_top1_fraction`` (outputs whose largest contributor is
-    their own token)."""
-    columns = ["layer", "own_share_median", "own_share_q25", "own_share_q75", "own_top1_fraction"]
-    return layers[columns].sort_values("layer").reset_index(drop=True)
+    """Per layer: :data:`~bertstory.findings.schema.MIXING_COLUMNS`: ``own_share_median``,
+    ``own_share_q25``, ``own_share_q75`` (own-token share C_jj over all outputs) and
+    ``own_top1_fraction`` (outputs whose largest contributor is their own token)."""
+    return layers[["layer", *schema.MIXING_COLUMNS]].sort_values("layer").reset_index(drop=True)
 
 
 def rollout(table: pd.DataFrame) -> pd.DataFrame:
@@ -41,8 +49,8 @@ def rollout(table: pd.DataFrame) -> pd.DataFrame:
     :data:`~bertstory.findings.metrics.METRICS`): agreement with token contribution
     of attention ``rollout`` and of raw head-averaged ``attention`` per layer."""
     parts = [
-        table[["layer", *(f"{m}_{method}" for m in METRICS)]]
-        .rename(columns={f"{m}_{method}": m for m in METRICS})
+        table[["layer", *(schema.metric(m, method) for m in METRICS)]]
+        .rename(columns={schema.metric(m, method): m for m in METRICS})
         .assign(method=method)
         for method in ROLLOUT_METHODS
     ]
@@ -71,8 +79,9 @@ def transitions(table: pd.DataFrame, layer: int | None = None, labels: Sequence[
     order, from the ``transitions`` table (every head, or one layer's)."""
     part = _scope(table, layer)
     held = part[part["count"] > 0]
-    order = label_order(list(labels) + list(held["label_attention"]) + list(held["label_global"]))
-    grid = part.pivot_table(index="label_attention", columns="label_global", values="count", aggfunc="sum")
+    attention, glob = schema.label("attention"), schema.label("global")
+    order = label_order(list(labels) + list(held[attention]) + list(held[glob]))
+    grid = part.pivot_table(index=attention, columns=glob, values="count", aggfunc="sum")
     return grid.reindex(index=order, columns=order).fillna(0).astype(int)
 
 
@@ -87,8 +96,8 @@ def label_kept_by_class(table: pd.DataFrame, labels: Sequence[str] = LABELS) -> 
 
 def label_counts(heads: pd.DataFrame) -> pd.DataFrame:
     """Heads per label (rows, display order) and view (columns)."""
-    order = label_order(pd.concat([heads[f"label_{v}"] for v in views()]))
-    counts = {v: heads[f"label_{v}"].value_counts() for v in views()}
+    order = label_order(pd.concat([heads[schema.label(v)] for v in views()]))
+    counts = {v: heads[schema.label(v)].value_counts() for v in views()}
     return pd.DataFrame(counts).reindex(order).fillna(0).astype(int)
 
 
@@ -119,18 +128,17 @@ def patterned_heads(heads: pd.DataFrame, view: str) -> pd.DataFrame:
     """The heads that have a pattern, in head order: ``layer``, ``head``, ``pattern``, and for
     ``view`` the enrichment ``E``, ``E_lo``, ``E_hi`` and specificity ``S``, ``S_lo``, ``S_hi`` of
     the head's pattern class, ``persists`` and ``specific``."""
-    part = heads[heads["pattern"] != NO_PATTERN].sort_values(["layer", "head"])
+    part = heads[heads[schema.PATTERN] != NO_PATTERN].sort_values(["layer", "head"])
     rows = []
     for row in part.itertuples(index=False):
         row = row._asdict()
-        c = label_column(row["pattern"])
+        c = label_column(row[schema.PATTERN])
         rows.append({
-            "layer": int(row["layer"]), "head": int(row["head"]), "pattern": row["pattern"],
-            **{key: float(row[f"{name}_{c}_{view}{suffix}"])
-               for key, name, suffix in (("E", "enrichment", ""), ("E_lo", "enrichment", "_lo"),
-                                         ("E_hi", "enrichment", "_hi"), ("S", "specific", ""),
-                                         ("S_lo", "specific", "_lo"), ("S_hi", "specific", "_hi"))},
-            "persists": bool(row[f"persists_{view}"]), "specific": bool(row[f"persists_specific_{view}"]),
+            "layer": int(row["layer"]), "head": int(row["head"]), "pattern": row[schema.PATTERN],
+            **{key + suffix: float(row[schema.evidence(kind, c, view, bound)])
+               for key, kind in (("E", schema.ENRICHMENT), ("S", schema.SPECIFICITY))
+               for suffix, bound in (("", None), ("_lo", "lo"), ("_hi", "hi"))},
+            "persists": bool(row[schema.persists(view)]), "specific": bool(row[schema.persists_specific(view)]),
         })
     columns = ["layer", "head", "pattern", "E", "E_lo", "E_hi", "S", "S_lo", "S_hi", "persists", "specific"]
     return pd.DataFrame(rows, columns=columns)
@@ -143,9 +151,11 @@ def enrichment_scatter(heads: pd.DataFrame, name: str, view: str) -> pd.DataFram
     c = label_column(name)
     return pd.DataFrame({
         "layer": heads["layer"].astype(int), "head": heads["head"].astype(int),
-        "x": heads[f"enrichment_{c}_attention"], "y": heads[f"enrichment_{c}_{view}"],
-        "y_lo": heads[f"enrichment_{c}_{view}_lo"], "y_hi": heads[f"enrichment_{c}_{view}_hi"],
-        "has_pattern": heads["pattern"] == name,
+        "x": heads[schema.evidence(schema.ENRICHMENT, c, "attention")],
+        "y": heads[schema.evidence(schema.ENRICHMENT, c, view)],
+        "y_lo": heads[schema.evidence(schema.ENRICHMENT, c, view, "lo")],
+        "y_hi": heads[schema.evidence(schema.ENRICHMENT, c, view, "hi")],
+        "has_pattern": heads[schema.PATTERN] == name,
     }).reset_index(drop=True)
 
 

@@ -14,17 +14,17 @@ from pathlib import Path
 import jinja2
 
 from bertstory import __version__
-from bertstory.findings import FindingsConfig
+from bertstory.findings import FindingsConfig, schema
 from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.persistence import NO_PATTERN
+from bertstory.findings.schema import ESTIMATOR_TABLE
 from bertstory.maps import map_titles, pair_names, persistence_views, views
 from bertstory.options import reproduce_words
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
 from bertstory.pipeline.settings import AnalyzeSettings
-from bertstory.report import context, faithfulness, frames, markdown, story, style
-from bertstory.report.figures.page_figures import EXAMPLE_MAPS, figures_for
-from bertstory.report.figures.paper import PaperFigure
+from bertstory.report import context, faithfulness, frames, markdown, project, story, style
+from bertstory.report.figures.page_figures import EXAMPLE_MAPS, explorer_link, figures_for
+from bertstory.report.figures.registry import RegisteredFigure
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import class_names, head_name, layer_name, layer_slug, view_title
 from bertstory.report.project import Layout
@@ -33,7 +33,9 @@ from bertstory.results.map_sample import is_pair
 
 
 def environment() -> jinja2.Environment:
-    """The templates' environment: Markdown output, strict undefined, number filters."""
+    """The templates' environment: Markdown output, strict undefined, number filters; templates name
+    table columns through ``columns`` (:mod:`bertstory.findings.schema`) and ``JS_MEDIAN``
+    (:data:`bertstory.report.frames.LAYER_JS_MEDIANS`)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("bertstory.report", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -47,7 +49,7 @@ def environment() -> jinja2.Environment:
         VIEWS=views(), PAIR_NAMES=pair_names(), METRICS=METRICS, PERSISTENCE_VIEWS=persistence_views(),
         VIEW_TITLES=map_titles(),
         head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
-        md_table=markdown.table,
+        md_table=markdown.table, columns=schema, JS_MEDIAN=frames.LAYER_JS_MEDIANS,
     )
     return env
 
@@ -107,16 +109,16 @@ class PageWriter:
     the model is a decoder.
     """
 
-    def __init__(self, run: RunFolder, layout: Layout, figures: list[PaperFigure]) -> None:
+    def __init__(self, run: RunFolder, layout: Layout, figures: list[RegisteredFigure]) -> None:
         self.run = run
         self.record = run.record
         self.layout = layout
-        self.figures = {f.stem: f for f in figures}
+        self.figures = {f.key: f for f in figures}
         self.names = class_names(self.record)
         self.env = environment()
         self.env.globals.update(MASS_CLASSES=self.names.shown, CLASS_TITLES=self.names.markdown_titles,
                                 PATTERN_TITLES=self.names.markdown_patterns, CAUSAL=self.names.causal,
-                                FIGURE_WIDTHS={f.stem: style.shown_width(layout.figures / f"{f.stem}.png")
+                                FIGURE_WIDTHS={f.key: style.shown_width(layout.figures / f"{f.key}.png")
                                                for f in figures})
         self.heads = run.table("heads").sort_values(["layer", "head"]).reset_index(drop=True)
         self.config = run.summary()["config"]
@@ -130,7 +132,7 @@ class PageWriter:
 
     def overview(self) -> Path:
         return self._write(
-            "overview.md.j2", "index.md",
+            "overview.md.j2", project.OVERVIEW.page,
             summary=context.run_summary(self.run),
             findings=story.key_findings(self.run),
             fate_columns=context.PATTERN_FATE_COLUMNS, fates=context.pattern_fates(self.heads, self.names),
@@ -140,7 +142,7 @@ class PageWriter:
 
     def layers(self) -> list[Path]:
         L = self.record.num_layers
-        written = [self._write("layers_index.md.j2", "layers/index.md", rows=context.layer_rows(self.run), L=L,
+        written = [self._write("layers_index.md.j2", project.LAYERS.page, rows=context.layer_rows(self.run), L=L,
                                thresholds=self.config)]
         layers_table = self.run.table("layers")
         mix = frames.mixing(layers_table).set_index("layer")
@@ -151,7 +153,7 @@ class PageWriter:
             ranked = part.sort_values(["js_attention_global", "head"])
             patterned = part[part["pattern"] != NO_PATTERN]
             written.append(self._write(
-                "layer.md.j2", f"layers/{layer_slug(layer)}.md",
+                "layer.md.j2", f"{project.LAYERS.folder}/{layer_slug(layer)}.md",
                 layer=layer, L=L, page_figures=figures_for("layer"),
                 heads=[context.head_row(r) for _, r in part.iterrows()],
                 summary=summary.loc[layer], mix=mix.loc[layer], rollout=roll.loc[layer],
@@ -165,7 +167,7 @@ class PageWriter:
     def heads_pages(self) -> list[Path]:
         grid = [[context.head_row(r) for _, r in self.heads[self.heads["layer"] == layer].iterrows()]
                 for layer in range(1, self.record.num_layers + 1)]
-        written = [self._write("heads_index.md.j2", "heads/index.md", grid=grid, H=self.record.num_heads)]
+        written = [self._write("heads_index.md.j2", project.HEADS.page, grid=grid, H=self.record.num_heads)]
         nearest = context.nearest_heads(self.run)
         faithful = self.run.optional_table(faithfulness.FAITHFULNESS_TABLE)
         agreement = {} if faithful is None else faithfulness.head_tables(faithful)
@@ -174,10 +176,10 @@ class PageWriter:
         for k, row in self.heads.iterrows():
             head = context.head_row(row)
             written.append(self._write(
-                "head.md.j2", f"heads/{head['name']}.md",
+                "head.md.j2", f"{project.HEADS.folder}/{head['name']}.md",
                 h=head, story=context.pattern_story(row, self.config),
                 nearest=nearest.get((head["layer"], head["head"]), {}), page_figures=figures_for("head"),
-                example_maps=EXAMPLE_MAPS, examples=examples,
+                example_maps=EXAMPLE_MAPS, explorer_link=explorer_link, examples=examples,
                 faithfulness=agreement.get((head["layer"], head["head"]), []),
                 faithfulness_columns=faithfulness.HEAD_COLUMNS,
                 previous=names[k - 1] if k > 0 else None, next=names[k + 1] if k + 1 < len(names) else None,
@@ -190,7 +192,7 @@ class PageWriter:
         example = context.worked_example(self.heads)
         correlation = story.mass_correlation(self.heads, table, self.names)
         return self._write(
-            "patterns.md.j2", "patterns.md",
+            "patterns.md.j2", project.PATTERNS.page,
             counts=frames.label_counts(self.heads),
             by_class={view: frames.persistence_by_class(table, view) for view in persistence_views()},
             per_layer=[(layer, context.layer_persistence(self.heads[self.heads["layer"] == layer]))
@@ -213,7 +215,7 @@ class PageWriter:
     def mixing(self) -> Path:
         roll = frames.rollout(self.run.table("rollout"))
         return self._write(
-            "mixing.md.j2", "mixing.md",
+            "mixing.md.j2", project.MIXING.page,
             mix=frames.mixing(self.run.table("layers")),
             rollout={m: roll[roll["method"] == m].set_index("layer") for m in frames.ROLLOUT_METHODS},
             method_titles={"rollout": "rollout", "attention": "raw attention"},
@@ -242,14 +244,14 @@ class PageWriter:
                 max_abs_error=("max_abs_error", "max"),
             ).reset_index()
         return self._write(
-            "estimator.md.j2", "estimator.md",
+            "estimator.md.j2", project.ESTIMATOR.page,
             estimator=settings.estimator, probes=settings.probes, by_view=by_view,
             sentence=story.estimator(errors, settings.probes) if errors is not None else None,
         )
 
     def reproduce(self, downloads: dict) -> Path:
         return self._write(
-            "reproduce.md.j2", "reproduce.md",
+            "reproduce.md.j2", project.REPRODUCE.page,
             run_id=self.record.run_id, summary=context.run_summary(self.run),
             analyze=command_line(self.run, "analyze"), build_site=command_line(self.run, "build-site"),
             explain=explain_call(self.run), findings=findings_line(self.run),

@@ -17,7 +17,7 @@ import io
 import shutil
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
 
@@ -30,29 +30,45 @@ HANDWRITTEN_PAGES: tuple[str, ...] = ("index.md", "method.md", "results.md", "ap
 """Pages written by people; copied into a new project, never overwritten."""
 
 
+GENERATED = "generated"
+"""The folder of the generated pages under ``docs/``."""
+
+
 @dataclass(frozen=True)
 class NavPage:
     """A generated page in the site's navigation: ``title`` under ``section`` (``None``: at the
-    top level), file ``path`` relative to ``docs/``."""
+    top level), file ``page`` relative to ``docs/generated/``."""
 
     section: str | None
     title: str
-    path: str
+    page: str
+
+    @property
+    def path(self) -> str:
+        """The page's file relative to ``docs/``, as the navigation names it."""
+        return f"{GENERATED}/{self.page}"
+
+    @property
+    def folder(self) -> str:
+        """The page's folder relative to ``docs/generated/`` (``""`` at its top): where the pages
+        it indexes (a layer's, a head's) go too."""
+        return str(PurePosixPath(self.page).parent).removeprefix(".")
 
 
-NAV_PAGES: tuple[NavPage, ...] = (
-    NavPage("Findings", "Overview", "generated/index.md"),
-    NavPage("Findings", "Layers", "generated/layers/index.md"),
-    NavPage("Findings", "Heads", "generated/heads/index.md"),
-    NavPage("Findings", "Patterns", "generated/patterns.md"),
-    NavPage("Findings", "Mixing & rollout", "generated/mixing.md"),
-    NavPage("Findings", "Faithfulness", "generated/faithfulness.md"),
-    NavPage("Findings", "Explorer", "generated/explorer.md"),
-    NavPage("Findings", "Estimator accuracy", "generated/estimator.md"),
-    NavPage("Findings", "Compare", "generated/compare/index.md"),
-    NavPage(None, "Reproduce", "generated/reproduce.md"),
-)
-"""Every generated page that the navigation lists; :func:`prepare` adds those an existing
+OVERVIEW = NavPage("Findings", "Overview", "index.md")
+LAYERS = NavPage("Findings", "Layers", "layers/index.md")
+HEADS = NavPage("Findings", "Heads", "heads/index.md")
+PATTERNS = NavPage("Findings", "Patterns", "patterns.md")
+MIXING = NavPage("Findings", "Mixing & rollout", "mixing.md")
+FAITHFULNESS = NavPage("Findings", "Faithfulness", "faithfulness.md")
+EXPLORER = NavPage("Findings", "Explorer", "explorer.md")
+ESTIMATOR = NavPage("Findings", "Estimator accuracy", "estimator.md")
+COMPARE = NavPage("Findings", "Compare", "compare/index.md")
+REPRODUCE = NavPage(None, "Reproduce", "reproduce.md")
+NAV_PAGES: tuple[NavPage, ...] = (OVERVIEW, LAYERS, HEADS, PATTERNS, MIXING, FAITHFULNESS, EXPLORER, ESTIMATOR, COMPARE,
+                                  REPRODUCE)
+"""Every generated page that the navigation lists, in its order; the pages are written to these
+paths (:class:`~bertstory.report.pages.PageWriter`), and :func:`prepare` adds those an existing
 project's ``mkdocs.yml`` lacks (a page added by a later bertstory version)."""
 
 
@@ -73,7 +89,7 @@ class Layout:
     @property
     def generated(self) -> Path:
         """Generated pages; the site's images sit beside the pages that show them."""
-        return self.docs / "generated"
+        return self.docs / GENERATED
 
     @property
     def figures(self) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bertstory.findings.persistence import NO_PATTERN, PATTERN_CLASSES
-from bertstory.pipeline.estimator_check import ESTIMATOR_TABLE
+from bertstory.findings.schema import ESTIMATOR_TABLE
 from bertstory.report import faithfulness, frames
 from bertstory.report.markdown import num, pct
 from bertstory.report.naming import class_names, ClassNames, head_name, label_order, view_title

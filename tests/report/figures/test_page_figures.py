@@ -53,7 +53,7 @@ def test_every_page_gets_every_figure(synthetic_run, tmp_path):
 def test_drawers_are_deterministic(synthetic_run, tmp_path):
     run = RunFolder(synthetic_run)
     for figure in PAGE_FIGURES:
-        drawer = figure.drawer(run)
+        drawer = figure.draw(run)
         key = (2,) if figure.scope == "layer" else (2, 3)
         other = (1,) if figure.scope == "layer" else (1, 1)
         first = drawer.draw(*key, tmp_path / f"{figure.key}-a.png").read_bytes()
@@ -62,7 +62,7 @@ def test_drawers_are_deterministic(synthetic_run, tmp_path):
 
 
 def test_example_maps_are_deterministic_and_differ_by_head_and_view(synthetic_run, tmp_path):
-    maps = EXAMPLE_MAPS.drawer(RunFolder(synthetic_run))
+    maps = EXAMPLE_MAPS.draw(RunFolder(synthetic_run))
     first_id = maps.input_ids[0]
     first = maps.draw(2, 3, first_id, "global", tmp_path / "a.png").read_bytes()
     other_head = maps.draw(1, 1, first_id, "global", tmp_path / "b.png").read_bytes()

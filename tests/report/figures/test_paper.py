@@ -58,7 +58,7 @@ def test_figures_use_the_fonts_matplotlib_ships():
 def test_every_figure_names_tables_the_run_has(synthetic_run):
     run = RunFolder(synthetic_run)
     for spec in FIGURES.values():
-        assert spec.tables and all(run.has_table(name) for name in spec.tables), spec.stem
+        assert spec.tables and all(run.has_table(name) for name in spec.tables), spec.key
 
 
 def test_persistence_figure_has_a_panel_and_a_curve_per_pattern_class(synthetic_run):

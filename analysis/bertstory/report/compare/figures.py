@@ -1,7 +1,7 @@
 """The comparison figures (site only, PNG), one registry for the index and the pair pages.
 
-A figure is one :class:`ComparisonFigure` entry: a file ``key``, a ``title`` and ``caption`` the
-page prints, and ``draw``, which draws it from the runs compared (every run on the index, two on a
+A figure is one :class:`~bertstory.report.figures.registry.RegisteredFigure`: a file ``key``, a ``title`` and ``caption`` the
+page prints (PNG ``<page stem>-<key>.png`` beside the page), and ``draw``, which draws it from the runs compared (every run on the index, two on a
 pair page) and, on a pair page of two runs on the same corpus, their paired differences; it returns
 ``None`` when it has nothing to draw (the paired figure for different corpora). Pages and tests
 iterate over :data:`COMPARISON_FIGURES`. Depth is a layer's number over its model's L, so models
@@ -10,8 +10,7 @@ with different numbers of layers share one axis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 
 from bertstory.report import style
 from bertstory.report.compare.runs import ComparedRun
+from bertstory.report.figures.registry import RegisteredFigure
 from bertstory.report.naming import view_title
 
 RUN_COLORS: tuple[str, ...] = tuple(style.OKABE_ITO[c] for c in
@@ -116,35 +116,22 @@ def faithfulness_by_depth(runs: Sequence[ComparedRun], paired: pd.DataFrame | No
     return fig
 
 
-@dataclass(frozen=True)
-class ComparisonFigure:
-    """A figure of the comparison pages: PNG ``<page stem>-<key>.png`` beside the page."""
-
-    key: str
-    title: str
-    caption: str
-    draw: Callable[[Sequence[ComparedRun], pd.DataFrame | None], Figure | None]
-
-    def file_name(self, page_stem: str) -> str:
-        return f"{page_stem}-{self.key}.png"
-
-
-COMPARISON_FIGURES: tuple[ComparisonFigure, ...] = (
-    ComparisonFigure(
+COMPARISON_FIGURES: tuple[RegisteredFigure, ...] = (
+    RegisteredFigure(
         "js", "Attention against attribution, by depth",
         "Per layer of each run, the median over the layer's heads of each head's mean Jensen–Shannon divergence "
         "(bits) between attention and local (left) or global (right) attribution; depth is the layer over the "
         "model's number of layers L.", js_by_depth),
-    ComparisonFigure(
+    RegisteredFigure(
         "mixing", "Mixing, by depth",
         "Per layer of each run, the own-token share of token contribution over every output of every input: "
         "median (line) and interquartile range (band).", mixing_by_depth),
-    ComparisonFigure(
+    RegisteredFigure(
         "paired", "Input by input: attention against global attribution",
         "Per matched pair of layers, the mean over the inputs of the difference B − A of each input's mean "
         "Jensen–Shannon divergence (bits) between attention and global attribution, with its bootstrap 95% "
         "interval (dashed: no difference).", paired_difference),
-    ComparisonFigure(
+    RegisteredFigure(
         "faithfulness", "Agreement with global ablation, by depth",
         "Per layer of each run, the median over the layer's heads of each head's Spearman correlation per query "
         "row between a view (one panel each) and global ablation, with its bootstrap 95% interval (band); shown "
@@ -153,7 +140,7 @@ COMPARISON_FIGURES: tuple[ComparisonFigure, ...] = (
 
 
 def draw_comparison_figures(runs: Sequence[ComparedRun], paired: pd.DataFrame | None, folder: Path,
-                            page_stem: str) -> list[ComparisonFigure]:
+                            page_stem: str) -> list[RegisteredFigure]:
     """Write the PNG of every figure of :data:`COMPARISON_FIGURES` that has something to draw for
     ``runs`` (and ``paired``) into ``folder``; returns those figures."""
     style.apply()

@@ -19,17 +19,18 @@ import pandas as pd
 
 from bertstory.maps import persistence_views
 from bertstory.report import style
-from bertstory.report.compare.figures import ComparisonFigure, draw_comparison_figures
+from bertstory.report.compare.figures import draw_comparison_figures
 from bertstory.report.compare.paired import ALL_LAYERS, Corpora, corpora, paired_differences
 from bertstory.report.compare.runs import ComparedRun
 from bertstory.report.compare.settings import CompareSettings
+from bertstory.report.figures.registry import RegisteredFigure
 from bertstory.report.markdown import interval, num
 from bertstory.report.naming import END_TOKEN_PATTERN, FIRST_TOKEN_PATTERN, class_names, view_title
 from bertstory.report.pages import environment
-from bertstory.report.project import Layout
+from bertstory.report.project import COMPARE, Layout
 
-FOLDER = "compare"
-"""The comparison section's folder under ``docs/generated/``."""
+FOLDER = COMPARE.folder
+"""The comparison section's folder under ``docs/generated/``, that of its index page."""
 
 
 def _stem_part(name: str) -> str:
@@ -105,7 +106,7 @@ def faithfulness_table(runs: Sequence[ComparedRun]) -> tuple[list[str], list[lis
     return ["run", "layer", "depth", *(view_title(v) for v in views)], rows
 
 
-def _shown_widths(figures: Sequence[ComparisonFigure], folder: Path, page_stem: str) -> dict[str, int]:
+def _shown_widths(figures: Sequence[RegisteredFigure], folder: Path, page_stem: str) -> dict[str, int]:
     """CSS width of each of a page's ``figures`` (:func:`~bertstory.report.style.shown_width`), by file name."""
     return {f.file_name(page_stem): style.shown_width(folder / f.file_name(page_stem)) for f in figures}
 
@@ -132,7 +133,7 @@ def write_comparison(runs: Sequence[ComparedRun], layout: Layout, settings: Comp
         written.append(path)
     figures = draw_comparison_figures(runs, None, folder, "index") if compared else []
     widths.update(_shown_widths(figures, folder, "index"))
-    index = folder / "index.md"
+    index = layout.generated / COMPARE.page
     index.write_text(env.get_template("compare_index.md.j2").render(
         runs=list(rows.values()), pairs=compared, figures=figures, stem="index", **common), encoding="utf-8")
     return [index, *written]

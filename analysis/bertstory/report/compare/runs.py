@@ -17,17 +17,15 @@ import string
 import pandas as pd
 
 from bertstory.errors import BertstoryError
-from bertstory.findings import TABLE_NAMES
+from bertstory.findings import schema
+from bertstory.findings.schema import TABLE_NAMES
 from bertstory.findings.persistence import PATTERN_CLASSES
 from bertstory.maps import persistence_views
 from bertstory.report import frames
 from bertstory.report.faithfulness import FAITHFULNESS_LAYERS_TABLE, GLOBAL_ABLATION
 from bertstory.results import RunFolder
 
-CURVE_COLUMNS: tuple[str, ...] = (
-    "js_attention_local_median", "js_attention_global_median",
-    "own_share_median", "own_share_q25", "own_share_q75", "own_top1_fraction",
-)
+CURVE_COLUMNS: tuple[str, ...] = (*frames.LAYER_JS_MEDIANS.values(), *schema.MIXING_COLUMNS)
 """Columns of the ``layers`` table the comparison draws per layer."""
 
 
@@ -90,7 +88,7 @@ def compared_run(run: RunFolder, position: int = 0) -> ComparedRun:
     layers = run.table("layers").sort_values("layer").reset_index(drop=True)
     curves = layers[["layer", *CURVE_COLUMNS]].copy()
     curves.insert(1, "depth", curves["layer"] / run.record.num_layers)
-    patterns = pd.DataFrame({"heads": run.table("heads")["pattern"].value_counts()}).reindex(list(PATTERN_CLASSES))
+    patterns = pd.DataFrame({"heads": run.table("heads")[schema.PATTERN].value_counts()}).reindex(list(PATTERN_CLASSES))
     patterns = patterns.fillna(0).astype(int)
     persistence = run.table("persistence")
     for view in persistence_views():
