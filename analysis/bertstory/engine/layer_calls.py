@@ -134,6 +134,24 @@ def run_layer(call: LayerCall, num_heads: int, layer_input: torch.Tensor) -> tup
     return split_heads(contexts[0], num_heads), output
 
 
+def run_layers(calls: list[LayerCall], num_heads: int, embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """All layers from ``e⁰``, one :func:`run_layer` after the other (the ablation maps run every
+    ablated copy of the input through them).
+
+    Args:
+        embeddings: (n, d) ``e⁰``.
+    Returns:
+        head outputs (L, n, H, d_h) ``oˡʰ``; layer outputs ``e¹..eᴸ`` (L, n, d).
+    """
+    heads, outputs = [], []
+    hidden = embeddings
+    for call in calls:
+        head_outputs, hidden = run_layer(call, num_heads, hidden)
+        heads.append(head_outputs)
+        outputs.append(hidden)
+    return torch.stack(heads), torch.stack(outputs)
+
+
 class _ReachedProjection(Exception):
     """Raised by the pre-hook of :func:`layer_heads` to stop a layer at its output projection."""
 
