@@ -17,6 +17,7 @@ over inputs from the run's shared resamples.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -180,10 +181,11 @@ def _layer_frame(view: str, truth: str, per_head: bool, means: dict, bounds: dic
     """Table ``faithfulness_layers``'s rows of one comparison: per layer, the median over its heads
     (a per-layer view: its own value) of Spearman, with the interval of that median over resamples."""
     if per_head:
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a layer whose heads' Spearman is all undefined: NaN
             median = np.nanmedian(means["spearman"], axis=1)
             lo, hi = percentile_interval(np.nanmedian(spearman_boots, axis=2))
-        js, top1 = np.nanmedian(means["js"], axis=1), np.nanmedian(means["top1"], axis=1)
+            js, top1 = np.nanmedian(means["js"], axis=1), np.nanmedian(means["top1"], axis=1)
         n_heads = means["spearman"].shape[1]
     else:
         (lo, hi), median = bounds["spearman"], means["spearman"]
