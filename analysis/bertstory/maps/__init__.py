@@ -20,6 +20,7 @@ from bertstory.maps.kind import (
     Scope,
     cluster_views,
     estimated_maps,
+    explorer_maps,
     map_names,
     map_shape,
     map_titles,
@@ -31,5 +32,6 @@ from bertstory.maps.kind import (
     views,
 )
 
-__all__ = ["MAPS", "InputMaps", "MapKind", "Scope", "cluster_views", "estimated_maps", "map_names", "map_shape",
-           "map_titles", "pair_names", "persistence_views", "register_map", "run_maps", "view_pairs", "views"]
+__all__ = ["MAPS", "InputMaps", "MapKind", "Scope", "cluster_views", "estimated_maps", "explorer_maps", "map_names",
+           "map_shape", "map_titles", "pair_names", "persistence_views", "register_map", "run_maps", "view_pairs",
+           "views"]

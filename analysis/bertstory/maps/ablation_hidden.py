@@ -6,7 +6,7 @@ from bertstory.maps.kind import MapKind, register_map
 
 
 def hidden_ablation(source):
-    """Shares of hidden-state ablation (L, n, n), from the batch of ablated copies it shares with ``ablation_global``."""
+    """Shares of hidden-state ablation (L, n, n), from the ablated copies it shares with ``ablation_global``."""
     from bertstory.engine.faithful import global_ablation_shares  # torch only where a model runs
 
     return source.shared(global_ablation_shares)["ablation_hidden"]

@@ -15,4 +15,5 @@ def local_ablation(source):
 ABLATION_LOCAL = register_map(MapKind(
     name="ablation_local", title="local ablation", colour="#999999", scope="head", compute=local_ablation,
     still_rows=True, faithfulness=True,
+    explorer=False,  # close to local attribution: without it the explorer's data stay within 2× of the first four maps'
 ))

@@ -49,6 +49,7 @@ class MapKind:
             kept as zeros, counted, and left out of the faithfulness comparisons.
         faithfulness: one of the maps that measure faithfulness (the ablation ground truths and the
             field's measures), which a run may leave out (``analyze --no-faithfulness``, :func:`run_maps`).
+        explorer: the explorer shows it (:func:`explorer_maps`).
     """
 
     name: str
@@ -62,6 +63,7 @@ class MapKind:
     persistence: bool = False
     still_rows: bool = False
     faithfulness: bool = False
+    explorer: bool = True
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -139,6 +141,11 @@ def cluster_views() -> tuple[str, ...]:
 def estimated_maps() -> tuple[str, ...]:
     """The maps the probe estimator approximates, which the estimator check measures."""
     return tuple(name for name, kind in _kinds().items() if kind.estimated)
+
+
+def explorer_maps() -> tuple[str, ...]:
+    """The maps the explorer shows, in registry order."""
+    return tuple(name for name, kind in _kinds().items() if kind.explorer)
 
 
 def map_titles() -> dict[str, str]:

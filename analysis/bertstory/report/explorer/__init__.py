@@ -27,7 +27,7 @@ from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
 from bertstory.results import RunFolder
-from bertstory.maps import MAPS, map_names, map_titles
+from bertstory.maps import MAPS, explorer_maps
 
 __all__ = ["DEFAULT_COUNT", "Explorer", "write_explorer"]
 
@@ -74,9 +74,9 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     write_index(folder, {
         "format": FORMAT, "run_id": run.record.run_id, "num_layers": num_layers, "num_heads": num_heads,
         "seed": seed, "total_inputs": len(candidates), "inputs": inputs,
-        "kinds": list(map_names()), "titles": map_titles(),
-        "scopes": {name: MAPS[name].scope for name in map_names()},
-        "colors": {name: MAPS[name].colour for name in map_names()}, "scale": colour_scale(),
+        "kinds": list(explorer_maps()), "titles": {name: MAPS[name].title for name in explorer_maps()},
+        "scopes": {name: MAPS[name].scope for name in explorer_maps()},
+        "colors": {name: MAPS[name].colour for name in explorer_maps()}, "scale": colour_scale(),
     })
     for asset in ASSETS:
         project.copy_asset(asset, layout.generated / "assets" / asset)
@@ -85,6 +85,6 @@ def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -
     page.write_text(environment().get_template("explorer.md.j2").render(
         L=num_layers, H=num_heads, sampled=len(files), total=len(candidates), seed=seed,
         median_kb=float(np.median(layer_sizes)) / 1000, max_kb=float(layer_sizes.max()) / 1000,
-        max_input_kb=max(f.bytes for f in files) / 1000, titles=map_titles(),
+        max_input_kb=max(f.bytes for f in files) / 1000, titles={name: MAPS[name].title for name in explorer_maps()},
     ), encoding="utf-8")
     return Explorer(page=page, seed=seed, files=files)

@@ -29,7 +29,7 @@ import numpy as np
 
 from bertstory.errors import BertstoryError
 from bertstory.report.explorer.quantise import quantise
-from bertstory.maps import map_names
+from bertstory.maps import explorer_maps
 
 FORMAT = 2
 """Version of the data files' layout, written into each (2: one file per input and layer)."""
@@ -59,14 +59,14 @@ def script(function: str, payload: dict) -> str:
 def layer_payloads(input_id: str, tokens: list[str], maps: dict[str, np.ndarray]) -> list[dict]:
     """The objects ``data/<id>/<layer>.js`` register, one per layer in order: the layer's quantised maps.
 
-    ``maps``: every registered map by name (:func:`bertstory.maps.map_names`, the order the
-    explorer draws them), (L, H, n, n) or (L, n, n). Raises
+    ``maps``: the registered maps by name, at least those the explorer shows
+    (:func:`bertstory.maps.explorer_maps`, in the order it draws them), (L, H, n, n) or (L, n, n). Raises
     :class:`BertstoryError` when a map does not fit the tokens or has entries that are negative
     or not finite.
     """
     n = len(tokens)
     quantised = {}
-    for kind in map_names():
+    for kind in explorer_maps():
         array = maps[kind]
         if array.shape[-2:] != (n, n):
             raise BertstoryError(f"the {kind} map of input {input_id} is {array.shape}, not (…, {n}, {n}) for its "
