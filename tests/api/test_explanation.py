@@ -22,11 +22,12 @@ def explanation(tiny_model_dirs):
     return bertstory.explain(tiny_model_dirs["bert"], TEXT, TEXT_PAIR, probes=3, seed=1)
 
 
-def test_plot_draws_the_three_views_of_one_head_labelled_with_its_tokens(explanation, tmp_path):
+def test_plot_draws_the_views_of_one_head_labelled_with_its_tokens(explanation, tmp_path):
     figure = explanation.plot(2, 3)
     assert isinstance(figure, Figure)
-    axes = figure.axes[:3]
-    assert [ax.get_title() for ax in axes] == ["attention", "local attribution", "global attribution"]
+    axes = figure.axes[:len(views())]
+    assert [ax.get_title() for ax in axes][:4] == ["attention", "local attribution", "global attribution",
+                                                   "attention-norm"]
     assert figure.get_suptitle() == "L2-H3"
     for ax, view in zip(axes, views()):
         (image,) = ax.get_images()
@@ -37,7 +38,7 @@ def test_plot_draws_the_three_views_of_one_head_labelled_with_its_tokens(explana
     assert axes[0].get_ylabel() == "query"
     norms = [ax.get_images()[0].norm for ax in axes]
     assert all(norm is norms[0] for norm in norms) and (norms[0].vmin, norms[0].vmax) == (0, 1)
-    assert figure.axes[3].get_ylabel() == "share of the query's row"  # the colour bar the three share
+    assert figure.axes[len(views())].get_ylabel() == "share of the query's row"  # the colour bar they share
     figure.savefig(tmp_path / "head.png")
     assert (tmp_path / "head.png").stat().st_size > 0
 
@@ -51,7 +52,8 @@ def test_dataframe_round_trips_to_the_arrays(explanation):
     frame = explanation.to_dataframe()
     assert list(frame.columns) == ["map", "layer", "head", "query", "key", "query_token", "key_token", "value"]
     num_layers, num_heads, n, _ = explanation.attention.shape
-    assert len(frame) == len(views()) * num_layers * num_heads * n * n + num_layers * n * n
+    layer_maps = len(explanation.maps) - len(views())
+    assert len(frame) == len(views()) * num_layers * num_heads * n * n + layer_maps * num_layers * n * n
     tokens = np.array(explanation.tokens, dtype=object)
     assert (frame["query_token"].to_numpy(object) == tokens[frame["query"]]).all()
     assert (frame["key_token"].to_numpy(object) == tokens[frame["key"]]).all()

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bertstory.cli import cli
+from bertstory.maps import views
 
 EXPECTED_SPECIAL_TOKENS = {
     "gpt2": {"cls": "<|endoftext|>", "sep": "<|endoftext|>"},
@@ -82,10 +83,10 @@ def test_next_is_missing_from_the_tables_not_zero(decoder_run):
     tables = run_dir / "tables"
     heads = pd.read_csv(tables / "heads.csv")
     next_columns = [c for c in heads.columns if c.startswith(("mass_next_", "enrichment_next_", "specific_next_"))]
-    assert len(next_columns) == 3 + 3 * 3 * 2
+    assert len(next_columns) == len(views()) * (1 + 3 * 2)  # mass; enrichment and specificity with bounds, per view
     assert heads[next_columns].isna().all().all()
     assert heads["mass_prev_attention"].notna().all()
-    assert not (heads[[f"label_{v}" for v in ("attention", "local", "global")]] == "next").any().any()
+    assert not (heads[[f"label_{v}" for v in views()]] == "next").any().any()
     layers = pd.read_csv(tables / "layers.csv")
     assert layers[[c for c in layers.columns if c.startswith("mass_next_")]].isna().all().all()
     positions = pd.read_csv(tables / "positions.csv")

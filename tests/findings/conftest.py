@@ -190,7 +190,9 @@ def check_tables(run_dir, tables: dict[str, pd.DataFrame], n_layers: int, n_head
 
     positions = tables["positions"]
     assert {"layer", "head", "view", "offset", "mass"} <= set(positions.columns)
-    assert len(positions) == n_layers * n_heads * 3 * 11
+    head_views = [c.removeprefix("label_") for c in heads.columns if c.startswith("label_")]  # the run's views
+    assert set(positions["view"]) == set(head_views) and set(VIEWS) <= set(head_views)
+    assert len(positions) == n_layers * n_heads * len(head_views) * 11
     assert sorted(positions["offset"].unique()) == list(range(-5, 6))
 
     embedding = tables["head_embedding"]

@@ -14,6 +14,7 @@ import pytest
 from bertstory.errors import BertstoryError
 from bertstory.findings import TABLE_NAMES, FindingsConfig, write_findings
 from bertstory.findings.statistics import STATISTICS_FORMAT, InputStatistics, compute_statistics
+from bertstory.maps import run_maps
 from bertstory.results import RunFolder
 
 CONFIG = FindingsConfig(bootstrap_samples=20)
@@ -21,7 +22,8 @@ CONFIG = FindingsConfig(bootstrap_samples=20)
 
 def recomputed(folder: RunFolder, input_id: str) -> dict[str, np.ndarray]:
     maps = folder.load_maps(input_id, normalise=True)
-    return compute_statistics(maps, maps["tokens"], "[CLS]", "[SEP]", causal=False).arrays()
+    with run_maps(folder.record.settings.faithfulness):
+        return compute_statistics(maps, maps["tokens"], "[CLS]", "[SEP]", causal=False).arrays()
 
 
 def test_a_run_with_maps_only_gets_its_statistics_from_findings(small_run):
@@ -104,16 +106,18 @@ def test_statistics_that_do_not_fit_the_run_are_a_one_line_error(small_run):
 
 
 def test_file_arrays_round_trip_and_are_checked():
-    rng = np.random.default_rng(0)
-    n, layers, heads = 4, 2, 3
-    maps = {view: rng.dirichlet(np.ones(n), size=(layers, heads, n)) for view in ("attention", "local", "global")}
-    maps["contribution"] = rng.dirichlet(np.ones(n), size=(layers, n))
-    tokens = ["[CLS]", "a", ",", "[SEP]"]
-    stats = compute_statistics(maps, tokens, "[CLS]", "[SEP]", causal=False)
-    again = InputStatistics.from_arrays(stats.arrays(), layers, heads)
-    for name, array in stats.arrays().items():
-        np.testing.assert_array_equal(again.arrays()[name], array)
-    with pytest.raises(ValueError, match="lacks array 'own_share'"):
-        InputStatistics.from_arrays({k: v for k, v in stats.arrays().items() if k != "own_share"}, layers, heads)
-    with pytest.raises(ValueError, match=r"class_mass_attention has shape \(2, 3, 8\), expected \(3, 3, 8\)"):
-        InputStatistics.from_arrays(stats.arrays(), layers + 1, heads)
+    """Statistics of the first four maps (a run without the faithfulness maps)."""
+    with run_maps(False):
+        rng = np.random.default_rng(0)
+        n, layers, heads = 4, 2, 3
+        maps = {view: rng.dirichlet(np.ones(n), size=(layers, heads, n)) for view in ("attention", "local", "global")}
+        maps["contribution"] = rng.dirichlet(np.ones(n), size=(layers, n))
+        tokens = ["[CLS]", "a", ",", "[SEP]"]
+        stats = compute_statistics(maps, tokens, "[CLS]", "[SEP]", causal=False)
+        again = InputStatistics.from_arrays(stats.arrays(), layers, heads)
+        for name, array in stats.arrays().items():
+            np.testing.assert_array_equal(again.arrays()[name], array)
+        with pytest.raises(ValueError, match="lacks array 'own_share'"):
+            InputStatistics.from_arrays({k: v for k, v in stats.arrays().items() if k != "own_share"}, layers, heads)
+        with pytest.raises(ValueError, match=r"class_mass_attention has shape \(2, 3, 8\), expected \(3, 3, 8\)"):
+            InputStatistics.from_arrays(stats.arrays(), layers + 1, heads)

@@ -17,7 +17,7 @@ from bertstory.errors import BertstoryError
 from bertstory.report import project
 from bertstory.report.examples import choose_examples
 from bertstory.report.explorer import DEFAULT_COUNT, write_explorer
-from bertstory.maps import explorer_maps
+from bertstory.maps import explorer_maps, run_maps
 from bertstory.report.explorer.export import write_input
 from bertstory.report.explorer.quantise import quantise
 from bertstory.results import RunFolder, sample_inputs
@@ -117,20 +117,22 @@ def test_layer_files_decode_to_the_maps_and_each_is_its_layers_codes_plus_little
     tokens = ["[CLS]"] + [f"w{k}" for k in range(n - 2)] + ["[SEP]"]
     maps = {kind: _stochastic(rng, (L, H, n, n), 0.3) for kind in ("attention", "local", "global")}
     maps["contribution"] = _stochastic(rng, (L, n, n), 0.3)
-    written = write_input(tmp_path, "00042", tokens, maps)
+    with run_maps(False):  # the maps of a run without the faithfulness maps
+        written = write_input(tmp_path, "00042", tokens, maps)
+        kinds = explorer_maps()
     assert written.paths == tuple(tmp_path / "00042" / f"{layer}.js" for layer in range(1, L + 1))
     assert written.sizes == tuple(p.stat().st_size for p in written.paths) and written.n == n
     assert sorted(p.name for p in (tmp_path / "00042").iterdir()) == sorted(f"{layer}.js" for layer in range(1, L + 1))
-    decoded = {kind: [] for kind in explorer_maps()}
+    decoded = {kind: [] for kind in kinds}
     for layer, path in enumerate(written.paths, start=1):
         payload = _read_script(path, "register")
-        assert (payload["id"], payload["layer"], list(payload["maps"])) == ("00042", layer, list(explorer_maps()))
+        assert (payload["id"], payload["layer"], list(payload["maps"])) == ("00042", layer, list(kinds))
         for kind, entry in payload["maps"].items():
             decoded[kind].append(_decode(entry))
             assert len(entry["codes"]) == 4 * math.ceil(np.prod(entry["shape"]) / 3)  # one byte per entry, in base64
         codes = (3 * H + 1) * n * n
         assert codes * 4 / 3 <= path.stat().st_size <= codes * 4 / 3 * 1.05  # scales add under 5%
-    for kind in explorer_maps():
+    for kind in kinds:
         whole = np.stack(decoded[kind])
         bound = maps[kind].max(axis=(-2, -1), keepdims=True) / 510 * (1 + 1e-6)
         assert whole.shape == maps[kind].shape and (np.abs(whole - maps[kind]) <= bound).all()

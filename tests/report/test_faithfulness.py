@@ -61,7 +61,7 @@ def test_page_figure_overview_and_head_tables(synthetic_run, tmp_path):
     report = build_report(synthetic_run, tmp_path / "project", build=False)
     generated, layout = report.layout.generated, report.layout
     layers, table = run.table("faithfulness_layers"), run.table("faithfulness")
-    assert "fig9_faithfulness" in {f.stem for f in report.figures}
+    assert "fig9_faithfulness" in {f.key for f in report.figures}
     assert (layout.figures / "fig9_faithfulness.png").is_file() and (layout.figures / "fig9_faithfulness.pdf").is_file()
     assert (layout.figure_tables / "faithfulness_layers.csv").is_file()
 
@@ -92,7 +92,7 @@ def test_a_run_without_the_faithfulness_maps_builds_and_says_so(tmp_path):
     report = build_report(run_dir, tmp_path / "project", build=True)
     generated = report.layout.generated
     assert report.index.is_file()  # the strict MkDocs build: no broken link, no missing nav page
-    assert "fig9_faithfulness" not in {f.stem for f in report.figures}
+    assert "fig9_faithfulness" not in {f.key for f in report.figures}
     assert not (report.layout.figures / "fig9_faithfulness.png").exists()
     overview = (generated / "index.md").read_text()
     assert overview.count(faithfulness.NOT_MEASURED) == 1

@@ -27,7 +27,7 @@ from bertstory.report.figures.head_maps import MAP_GAMMA
 from bertstory.report.pages import environment
 from bertstory.report.project import Layout
 from bertstory.results import RunFolder
-from bertstory.maps import MAPS, explorer_maps
+from bertstory.maps import MAPS, explorer_maps, run_maps
 
 __all__ = ["DEFAULT_COUNT", "Explorer", "write_explorer"]
 
@@ -55,7 +55,13 @@ def colour_scale() -> dict:
 
 def write_explorer(run: RunFolder, layout: Layout, count: int = DEFAULT_COUNT) -> Explorer:
     """Write the explorer of ``run`` into ``layout.generated``: ``count`` of the inputs whose maps
-    the run keeps, sampled with the run's seed, the head pages' examples among them."""
+    the run keeps, sampled with the run's seed, the head pages' examples among them; it shows the
+    maps of :func:`~bertstory.maps.explorer_maps` that the run has (:func:`~bertstory.maps.run_maps`)."""
+    with run_maps(run.record.settings.faithfulness):
+        return _write_explorer(run, layout, count)
+
+
+def _write_explorer(run: RunFolder, layout: Layout, count: int) -> Explorer:
     seed = run.record.settings.seed
     candidates = inputs_with_maps(run)
     ids = explorer_inputs(candidates, count, seed)
