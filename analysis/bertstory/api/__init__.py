@@ -1,6 +1,6 @@
 """The Python API for notebooks and scripts (``docs/api.md``), re-exported as ``bertstory.*``:
 
-* :func:`explain` — the four maps of one text, from a model name, folder or in-memory model,
+* :func:`explain` — the maps of one text, from a model name, folder or in-memory model,
   as an :class:`Explanation` (numpy arrays, tokens, settings, ``plot``, ``to_dataframe``, ``save``);
 * :func:`load_run` — a run folder as a :class:`Run` (record, inputs, tables and maps, read lazily).
 

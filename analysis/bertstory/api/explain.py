@@ -1,4 +1,4 @@
-"""``bertstory.explain``: the four maps of one text, from a model name, a model folder or a model
+"""``bertstory.explain``: the maps of one text, from a model name, a model folder or a model
 already in memory, through the same loading, tokenising and computing as ``bertstory analyze``."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from bertstory.api.explanation import ExplainSettings, Explanation
 from bertstory.corpus.types import input_id
 from bertstory.errors import BertstoryError
+from bertstory.maps import selected_maps
 from bertstory.models import Encoded, LoadedModel, borrowed_model, encode, has_text, load_model
 from bertstory.pipeline.compute import input_maps
 from bertstory.pipeline.record import model_dtype, model_info, software_versions, special_tokens
@@ -68,7 +69,7 @@ def explain(model: str | os.PathLike | PreTrainedModel, text: str, text_pair: st
             tokenizer or one without a vocabulary, bad settings or an input the model cannot take
             (too long, or only special tokens: text of control characters alone).
     """
-    _check_settings(text, text_pair, estimator, probes, seed, device, ablation_baseline)
+    _check_settings(text, text_pair, estimator, probes, seed, device, ablation_baseline, maps)
     with _analysis_model(model, tokenizer, device) as loaded:
         encoded = encode(loaded, text, text_pair)
         _check_fits(loaded, encoded)
@@ -104,10 +105,12 @@ def _analysis_model(model, tokenizer, device: str) -> ContextManager[LoadedModel
     return borrowed_model(model, tokenizer, device)
 
 
-def _check_settings(text, text_pair, estimator, probes, seed, device, ablation_baseline) -> None:
-    """Strings for the text; the settings checked as ``AnalyzeSettings`` checks them."""
+def _check_settings(text, text_pair, estimator, probes, seed, device, ablation_baseline, maps) -> None:
+    """Strings for the text; the settings checked as ``AnalyzeSettings`` checks them; the maps
+    registered ones (before a model is loaded)."""
     if not isinstance(text, str) or not (text_pair is None or isinstance(text_pair, str)):
         raise BertstoryError("text and text_pair must be strings")
+    selected_maps(maps)
     AnalyzeSettings(estimator=estimator, probes=probes, seed=seed, device=device, ablation_baseline=ablation_baseline)
 
 

@@ -147,8 +147,9 @@ class Explanation:
         folder = RunFolder(Path(path).expanduser())
         if folder.path.exists() and (not folder.path.is_dir() or any(folder.path.iterdir())):
             raise BertstoryError(f"{folder.path} already exists and is not an empty folder; save to a new folder")
+        record = self._record(folder.path.name)  # refuses a selection of maps no run holds, before writing
         ensure_writable(folder.path)
-        folder.write_record(self._record(folder.path.name))
+        folder.write_record(record)
         folder.write_inputs([{"id": self.input_id, "text": self.text, "text_pair": self.text_pair,
                               "tokens": self.tokens}])
         folder.save_maps(self.input_id, self.maps, self.tokens)

@@ -64,9 +64,8 @@ class RunTables:
 class RunMaps:
     """The run's maps by input id, each input's read from its file when asked for:
     ``run.maps["00000"]`` is a dict of every registered map by name (``attention``, ``local``,
-    ``global`` (L, H, n, n), ``contribution`` (L, n, n) …) and the input's ``tokens``;
-    ``contribution`` (L, n, n), float32 as written, and ``tokens`` (list of str);
-    ``list(run.maps)`` is the ids that have maps, in analysis order."""
+    ``global`` (L, H, n, n), ``contribution`` (L, n, n) …), float32 as written, and the input's
+    ``tokens`` (list of str); ``list(run.maps)`` is the ids that have maps, in analysis order."""
 
     def __init__(self, folder: RunFolder):
         self._folder = folder
@@ -145,7 +144,7 @@ class Run:
             settings=ExplainSettings(model=record.settings.model, revision=record.model.revision,
                                      estimator=record.settings.estimator, probes=record.settings.probes,
                                      seed=record.settings.seed, device=record.device or "unknown",
-                                     dtype=record.dtype or "unknown"),
+                                     dtype=record.dtype or "unknown", ablation_baseline=record.settings.ablation_baseline),
             model=record.model,
             special_tokens=record.special_tokens,
             versions=dict(record.versions),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-from bertstory.engine.ablation_baselines import AblationBaseline, check_ablation_baseline
+from bertstory.engine.ablation_baselines import AblationBaseline
 from bertstory.engine.families import Family, family_for
 from bertstory.engine.layer_calls import CapturedForward, capture_forward
 from bertstory.engine.tangents import ESTIMATORS, Estimator
@@ -77,11 +77,10 @@ def open_source(model: nn.Module, features: dict[str, torch.Tensor], *, estimato
         estimator, probes: the Frobenius-norm estimator and its K (ignored for ``exact``).
         seed, input_id: seed the probe directions (same seed and id, same numbers).
         ablation_baseline, mask_token_id: the ablation maps' baseline, and the tokenizer's mask
-            token id (``None`` without one, which refuses the ``mask`` baseline).
+            token id (``None`` without one; :func:`~bertstory.engine.ablation_baselines.check_ablation_baseline`).
     """
     family = family_for(model.config)
     _check_ready(model, estimator, probes)
-    check_ablation_baseline(ablation_baseline, mask_token_id)
     forward = capture_forward(model, family, features)
     return MapSource(model=model, family=family, features=features, forward=forward, estimator=estimator,
                      probes=probes, seed=seed, input_id=input_id, ablation_baseline=ablation_baseline,

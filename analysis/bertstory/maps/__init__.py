@@ -28,10 +28,11 @@ from bertstory.maps.kind import (
     persistence_views,
     register_map,
     run_maps,
+    selected_maps,
     view_pairs,
     views,
 )
 
 __all__ = ["MAPS", "InputMaps", "MapKind", "Scope", "cluster_views", "estimated_maps", "explorer_maps", "map_names",
-           "map_shape", "map_titles", "pair_names", "persistence_views", "register_map", "run_maps", "view_pairs",
+           "map_shape", "map_titles", "pair_names", "persistence_views", "register_map", "run_maps", "selected_maps", "view_pairs",
            "views"]

@@ -6,7 +6,7 @@ its columns in the tables (``label_{name}``, ``js_{a}_{b}`` …) and of ``bertst
 result; everything downstream — the engine run, statistics, reduction, tables, figures,
 the explorer and the API — iterates over :data:`MAPS` when it runs, so a map registered
 before ``analyze`` (and before ``findings`` and ``report`` read the run) reaches all of them.
-Definitions of the built-in maps: ``docs/method.md#the-four-maps``; adding one:
+Definitions of the built-in maps: ``docs/method.md#the-four-maps`` and ``#faithfulness``; adding one:
 ``docs/method.md#adding-a-map-or-a-metric``.
 
 This module imports neither torch nor the engine: what a map is stays readable by every part
@@ -15,11 +15,13 @@ of bertstory; only :mod:`bertstory.maps.compute` runs a model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
+
+from bertstory.errors import BertstoryError
 
 Scope = Literal["head", "layer"]
 """``head``: one map per head, ``(L, H, n, n)`` (a *view* of the head); ``layer``: one per layer, ``(L, n, n)``."""
@@ -146,6 +148,20 @@ def estimated_maps() -> tuple[str, ...]:
 def explorer_maps() -> tuple[str, ...]:
     """The maps the explorer shows, in registry order."""
     return tuple(name for name, kind in _kinds().items() if kind.explorer)
+
+
+def selected_maps(names: Sequence[str] | None) -> tuple[str, ...]:
+    """The maps ``names`` selects (``None``: every map), in registry order; a one-line
+    :class:`~bertstory.errors.BertstoryError` for a string, an empty selection or an unknown name."""
+    if names is None:
+        return map_names()
+    if isinstance(names, str) or not names:
+        raise BertstoryError(f"maps must be a non-empty list of map names, not {names!r}; the maps are "
+                             f"{', '.join(map_names())}")
+    unknown = [name for name in names if name not in map_names()]
+    if unknown:
+        raise BertstoryError(f"no map named {unknown[0]!r}; the maps are {', '.join(map_names())}")
+    return tuple(name for name in map_names() if name in names)
 
 
 def map_titles() -> dict[str, str]:

@@ -121,7 +121,8 @@ def _run_analyze(settings: AnalyzeSettings, findings: FindingsConfig | None, log
         raise BertstoryError(
             f"--max-tokens {settings.max_tokens} exceeds what the model accepts ({loaded.max_tokens} tokens)"
         )
-    check_ablation_baseline(settings.ablation_baseline, loaded.tokenizer.mask_token_id)
+    if settings.faithfulness:
+        check_ablation_baseline(settings.ablation_baseline, loaded.tokenizer.mask_token_id)
     selected = sample(list(corpus.inputs), settings.max_inputs, settings.seed)
     _refuse_pairs_without_template(loaded, selected, corpus.source)
     prepared, too_long, no_text = _prepare(loaded, selected, settings.max_tokens)

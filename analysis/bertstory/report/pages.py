@@ -19,7 +19,7 @@ from bertstory.findings.config import NOT_IN_PIPELINE
 from bertstory.findings.metrics import METRICS
 from bertstory.findings.persistence import NO_PATTERN
 from bertstory.findings.schema import ESTIMATOR_TABLE
-from bertstory.maps import map_titles, pair_names, persistence_views, views
+from bertstory.maps import explorer_maps, map_names, map_titles, pair_names, persistence_views, run_maps, views
 from bertstory.options import reproduce_words
 from bertstory.pipeline.settings import AnalyzeSettings
 from bertstory.report import context, faithfulness, frames, markdown, project, story, style
@@ -47,7 +47,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(num=num, pct=pct)
     env.globals.update(
         VIEWS=views(), PAIR_NAMES=pair_names(), METRICS=METRICS, PERSISTENCE_VIEWS=persistence_views(),
-        VIEW_TITLES=map_titles(),
+        VIEW_TITLES=map_titles(), EXPLORER_MAPS=explorer_maps(),
         head_name=head_name, layer_name=layer_name, layer_slug=layer_slug,
         md_table=markdown.table, columns=schema, JS_MEDIAN=frames.LAYER_JS_MEDIANS,
     )
@@ -97,6 +97,11 @@ def explain_call(run: RunFolder) -> str | None:
     if settings.estimator == "probes":
         arguments.append(f"probes={settings.probes}")
     arguments.append(f"seed={settings.seed}")
+    if settings.ablation_baseline != "zero":
+        arguments.append(f"ablation_baseline={settings.ablation_baseline!r}")
+    if not settings.faithfulness:
+        with run_maps(False):
+            arguments.append(f"maps={list(map_names())!r}")
     return f"import bertstory\n\nbertstory.explain({', '.join(arguments)}).save({run.record.run_id!r})"
 
 

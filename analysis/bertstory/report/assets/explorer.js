@@ -240,7 +240,7 @@
       svg("line", {x1: x, x2: x, y1: 2 + bar, y2: 6 + bar, class: "bs-tick"}, box);
       svg("text", {x: x, y: 15 + bar, "text-anchor": "middle", text: String(tick)}, box);
     }
-    element("span", {text: " share of the query's row (one scale for all four maps, as on the head pages)"}, ui.colourbar);
+    element("span", {text: " share of the query's row (one scale for all maps, as on the head pages)"}, ui.colourbar);
   }
 
   /* Heat-map panels for an input's tokens: cells and labels; colours come from paint(). */
@@ -385,7 +385,7 @@
     }
     drawLines(input, state.view, current[state.view]);
     point(null);
-    ui.readout.textContent = "Point at a cell to read its value in all four maps.";
+    ui.readout.textContent = "Point at a cell to read its value in every map.";
     ui.text.textContent = input.pair ? `“${input.text}” | “${input.text_pair}”` : `“${input.text}”`;
     const kB = (bytes) => (bytes / 1000).toFixed(0);
     const all = input.layer_bytes.reduce((a, b) => a + b, 0);
