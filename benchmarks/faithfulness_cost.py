@@ -5,15 +5,18 @@ Not a test: timings vary with the machine (run it twice on a shared one).
     PYTHONPATH=analysis:tests python benchmarks/faithfulness_cost.py            # probes K=8, 40 inputs
     PYTHONPATH=analysis:tests python benchmarks/faithfulness_cost.py --device cuda
 
-Each input's maps are computed with and without the faithfulness maps (``compute_maps(names=...)``,
-what ``analyze`` and ``analyze --no-faithfulness`` compute), in alternating order, ``--repeats`` times;
-the script prints the fastest total of each and their ratio, and the time of each faithfulness map
-alone (one pass over the inputs, each map computed by itself).
+Two measures, each with and without the faithfulness maps, in alternating order, ``--repeats`` times,
+the fastest of each kept: (1) the maps alone, each input's ``compute_maps(names=...)`` — what ``analyze``
+and ``analyze --no-faithfulness`` compute per input; (2) the whole ``analyze`` (maps, statistics, the
+estimator check and the findings tables) into fresh results folders. It prints both ratios and the time of
+each faithfulness map alone (one pass over the inputs, each map computed by itself).
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import click
 import torch
@@ -22,7 +25,8 @@ from bertstory.corpus import BUILTIN, load_corpus, sample
 from bertstory.maps import MAPS, map_names, run_maps
 from bertstory.maps.compute import compute_maps
 from bertstory.models import encode, load_model, model_features
-from bertstory.pipeline.settings import DEFAULT_MAX_INPUTS, DEFAULT_MAX_TOKENS
+from bertstory.pipeline.analyze import run_analyze
+from bertstory.pipeline.settings import DEFAULT_MAX_INPUTS, DEFAULT_MAX_TOKENS, AnalyzeSettings
 
 
 def _timed(device: str, compute) -> float:
@@ -71,6 +75,17 @@ def main(device: str, inputs: int, probes: int, repeats: int, threads: int | Non
     for name in added:
         seconds = total([name])
         print(f"  {name} alone (with its captured forward): {seconds:.2f} s")
+
+    whole = {True: float("inf"), False: float("inf")}
+    with tempfile.TemporaryDirectory() as scratch:
+        for k in range(repeats):
+            for faithfulness in (False, True):
+                settings = AnalyzeSettings(out=Path(scratch) / f"{k}-{faithfulness}", max_inputs=inputs, probes=probes,
+                                           device=device, faithfulness=faithfulness, quiet=True)
+                whole[faithfulness] = min(whole[faithfulness],
+                                          _timed(device, lambda: run_analyze(settings, log=lambda line: None)))
+    print(f"whole analyze without faithfulness: {whole[False]:.2f} s; with: {whole[True]:.2f} s; "
+          f"added: {whole[True] / whole[False] - 1:+.1%}")
 
 
 if __name__ == "__main__":

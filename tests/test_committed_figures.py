@@ -32,7 +32,8 @@ pytestmark = pytest.mark.embedded
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "figures"
 FIGURE_TABLES = FIGURES / "tables"
-COMMITTED_TABLES = ["estimator_error", "head_embedding", "heads", "layers", "persistence", "rollout", "transitions"]
+COMMITTED_TABLES = ["estimator_error", "faithfulness_layers", "head_embedding", "heads", "layers", "persistence",
+                    "rollout", "transitions"]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_regenerating_figures_changes_no_committed_byte(default_run, tmp_path):
     layout = project.prepare(root)  # a report project first: bertstory replaces figures/ only in one of its own
     shutil.copytree(FIGURES, root / "figures", dirs_exist_ok=True)
     figures = write_paper_figures(default_run, layout)
-    assert {f.stem for f in figures} == {p.stem for p in FIGURES.glob("*.png")}
+    assert {f.key for f in figures} == {p.stem for p in FIGURES.glob("*.png")}
     assert figure_differences(FIGURES, root / "figures") == []
 
 

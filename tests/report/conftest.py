@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bertstory.cli import cli
+from bertstory.maps import run_maps
 
 from .synthetic import make_results
 
@@ -23,6 +24,15 @@ CORPUS = (
     "Where is the station?\tTurn left at the bridge.\n"
     "Photosynthesis needs light, water and air.\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def synthetic_runs_have_the_first_four_maps():
+    """The synthetic runs hold the first four maps only (``run.json`` ``faithfulness: false``): a test
+    that hands one to a drawer or writer directly reads it among those maps, as ``build_report`` does
+    (a real run read by ``build_report``, ``analyze`` or ``findings`` sets its own, :func:`run_maps`)."""
+    with run_maps(False):
+        yield
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bertstory.maps import MAPS, explorer_maps, run_maps
+
 pytestmark = pytest.mark.browser
 
 KINDS = ("attention", "local", "global", "contribution")
@@ -143,8 +145,10 @@ def test_value_under_the_pointer(browser, built_site):
     readout = browser.find_element(By.CSS_SELECTOR, ".bs-readout")
     with np.load(built_site.run_dir / "maps" / f"{entry['id']}.npz") as maps:
         tokens = [str(t) for t in maps["tokens"]]
-        values = {"attention": maps["attention"][1, 1, 1, 2], "local": maps["local"][1, 1, 1, 2],
-                  "global": maps["global"][1, 1, 1, 2], "contribution": maps["contribution"][1, 1, 2]}
+        with run_maps(True):  # the built site's run has the faithfulness maps
+            shown_maps = explorer_maps()
+        values = {name: maps[name][1, 1, 1, 2] if MAPS[name].scope == "head" else maps[name][1, 1, 2]
+                  for name in shown_maps}
     assert readout.text.startswith(f"L2-H2 · query 2 “{tokens[1]}” → input token 3 “{tokens[2]}”: ")
     shown = {part.get_attribute("data-kind"): float(part.text.rsplit(" ", 1)[1])
              for part in readout.find_elements(By.CSS_SELECTOR, "[data-kind]")}

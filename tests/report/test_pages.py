@@ -15,6 +15,7 @@ from .synthetic import make_results
 def test_command_line_reproduces_settings_and_omits_default_corpus(synthetic_run):
     line = command_line(RunFolder(synthetic_run), "build-site")
     assert line == ("bertstory build-site --model /tmp/tiny-bert --estimator probes --probes 8 --seed 0 "
+                    "--no-faithfulness "  # the synthetic run has the first four maps only
                     "--max-tokens 128 --max-inputs 6 --bootstrap-samples 50")  # findings settings off their default
 
 
@@ -26,7 +27,7 @@ def test_command_line_of_an_exact_run_on_a_whole_tsv_corpus(tmp_path):
     run.write_record(record.replace(settings=settings))
     assert command_line(run, "analyze") == (
         "bertstory analyze --model /tmp/tiny-bert --corpus 'my data.tsv' --pair-column hypothesis "
-        "--estimator exact --seed 3 --max-tokens 128 --max-inputs 0 --bootstrap-samples 50"
+        "--estimator exact --seed 3 --no-faithfulness --max-tokens 128 --max-inputs 0 --bootstrap-samples 50"
     )
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from bertstory.maps import explorer_maps, run_maps, views
 from bertstory.report import style
 from bertstory.report.examples import choose_examples
 from bertstory.report.naming import class_names, head_name, view_title
@@ -228,10 +229,12 @@ def test_every_head_page_links_into_the_explorer_at_its_head_and_examples(built_
             links = _refs(built_site.site / "generated" / "heads" / f"{head_name(layer, head)}.html").links
             assert f"../explorer.html#layer={layer}&head={head}&view=global" in links
             maps = [link for link in links if link.startswith("../explorer.html#input=")]
-            assert len(maps) == len(examples) * 3
+            with run_maps(run["settings"]["faithfulness"]):  # the built run's views the explorer shows
+                linked = [view for view in views() if view in explorer_maps()]
+            assert "ablation_local" not in linked and {"attention", "local", "global"} <= set(linked)
+            assert len(maps) == len(examples) * len(linked)
             assert {link.split("#", 1)[1] for link in maps} == {
-                f"input={i}&layer={layer}&head={head}&view={view}" for i in examples
-                for view in ("attention", "local", "global")}
+                f"input={i}&layer={layer}&head={head}&view={view}" for i in examples for view in linked}
 
 
 def test_nearest_heads_are_those_at_the_smallest_head_distance(built_site):

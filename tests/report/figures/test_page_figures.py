@@ -15,7 +15,7 @@ from bertstory.report.figures.head_maps import MAP_DPI, MAX_PIXELS, TOKEN_PT, Ex
 from bertstory.report.figures.page_figures import EXAMPLE_MAPS, PAGE_FIGURES, draw_page_figures, figures_for
 from bertstory.report.naming import head_name, layer_slug
 from bertstory.results import RunFolder
-from bertstory.maps import views
+from bertstory.maps import run_maps, views
 
 
 def test_registry_names_are_unique_per_scope():
@@ -28,10 +28,12 @@ def test_registry_names_are_unique_per_scope():
 def test_every_page_gets_every_figure(synthetic_run, tmp_path):
     run = RunFolder(synthetic_run)
     written = draw_page_figures(run, tmp_path)
+    with run_maps(run.record.settings.faithfulness):  # the synthetic run's views: the first three
+        run_views = views()
     L, H = run.record.num_layers, run.record.num_heads
     examples = choose_examples(run.analysed_inputs()[0])
     assert len(examples) == 2
-    assert written == L * len(figures_for("layer")) + L * H * (len(figures_for("head")) + len(examples) * len(views()))
+    assert written == L * len(figures_for("layer")) + L * H * (len(figures_for("head")) + len(examples) * len(run_views))
     for figure in figures_for("layer"):
         for layer in range(1, L + 1):
             with Image.open(tmp_path / "layers" / figure.file_name(layer_slug(layer))) as image:
@@ -44,7 +46,7 @@ def test_every_page_gets_every_figure(synthetic_run, tmp_path):
     for layer in range(1, L + 1):
         for head in range(1, H + 1):
             for input_id in examples:
-                for view in views():
+                for view in run_views:
                     name = EXAMPLE_MAPS.file_name(head_name(layer, head), input_id, view)
                     with Image.open(tmp_path / "heads" / name) as image:
                         assert image.format == "PNG"

@@ -29,7 +29,7 @@ from bertstory.report.figures.layers import LAYER_DPI, layer_figure
 from bertstory.report.figures.registry import RegisteredFigure, Scope
 from bertstory.report.naming import class_names, head_name, layer_slug
 from bertstory.results import RunFolder
-from bertstory.maps import views
+from bertstory.maps import run_maps, views
 
 
 class Drawer(Protocol):
@@ -100,7 +100,13 @@ def figures_for(scope: Scope) -> list[RegisteredFigure]:
 
 def draw_page_figures(run: RunFolder, generated: Path) -> int:
     """Draw every registered figure of every layer page (``generated/layers/``) and head page
-    (``generated/heads/``), and the head pages' :data:`EXAMPLE_MAPS`; returns how many files were written."""
+    (``generated/heads/``), and the head pages' :data:`EXAMPLE_MAPS` of the run's views
+    (:func:`~bertstory.maps.run_maps`); returns how many files were written."""
+    with run_maps(run.record.settings.faithfulness):
+        return _draw_page_figures(run, generated)
+
+
+def _draw_page_figures(run: RunFolder, generated: Path) -> int:
     style.apply()
     record = run.record
     layers = range(1, record.num_layers + 1)
