@@ -50,7 +50,7 @@ class AnalyzeSettings:
         choices=ABLATION_BASELINES, reproduce="unless_default")
     faithfulness: bool = setting(
         True, "Also compute the ablation maps, attention-norm and value zeroing, and measure which view is "
-        "faithful (about a fifth more time); --no-faithfulness leaves them out.", reproduce="unless_default")
+        "faithful (about an eighth more time); --no-faithfulness leaves them out.", reproduce="unless_default")
     max_tokens: int | None = setting(
         None, f"Longer inputs are skipped (and counted), never truncated. Default: {DEFAULT_MAX_TOKENS}, or the "
         "model's limit if smaller.", minimum=3, reproduce="always")
