@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bertstory.findings.faithfulness import HEAD_TRUTHS, LAYER_TRUTH
-from bertstory.findings.tables import FAITHFULNESS_TABLES
+from bertstory.findings.tables import FAITHFULNESS_TABLES, HEAD_FAITHFULNESS_VIEWS
 from bertstory.report.markdown import interval, num, pct
 from bertstory.report.naming import view_title
 
@@ -28,7 +28,7 @@ LOCAL_ABLATION, GLOBAL_ABLATION = HEAD_TRUTHS
 HIDDEN_ABLATION = LAYER_TRUTH
 GROUND_TRUTHS: tuple[str, ...] = (GLOBAL_ABLATION, LOCAL_ABLATION, HIDDEN_ABLATION)
 """The ground truths in the order the figure's panels and the page show them."""
-TREND_VIEWS: tuple[str, str] = ("attention", "global")
+TREND_VIEWS: tuple[str, ...] = HEAD_FAITHFULNESS_VIEWS
 """The views whose agreement with global ablation over depth the Overview contrasts: where a head
 looks, and what its output depends on to first order."""
 

@@ -9,7 +9,10 @@ import click
 from bertstory.commands.click_options import from_options, options_from
 from bertstory.findings import FindingsConfig, write_findings
 from bertstory.findings.config import NOT_ON_COMMAND_LINE
+from bertstory.findings import schema
 from bertstory.findings.persistence import NO_PATTERN
+from bertstory.maps import persistence_views
+from bertstory.report.naming import view_title
 from bertstory.results import RunFolder
 
 
@@ -58,7 +61,7 @@ def findings(results_dir: Path, force: bool, **values) -> None:
     click.echo(f"  JS mean attention vs contribution     {_row(rollout['js_attention'].tolist())}")
     heads = tables["heads"]
     patterned = int((heads["pattern"] != NO_PATTERN).sum())
-    into = ", ".join(f"{view} attribution {int(heads[f'persists_{view}'].sum())} "
-                     f"({int(heads[f'persists_specific_{view}'].sum())} specifically)" for view in ("local", "global"))
+    into = ", ".join(f"{view_title(view)} {int(heads[schema.persists(view)].sum())} "
+                     f"({int(heads[schema.persists_specific(view)].sum())} specifically)" for view in persistence_views())
     click.echo(f"{patterned} of {len(heads)} heads have a pattern under attention; it persists into {into}")
     click.echo(f"attention label unchanged under global attribution for {heads['persists_label'].mean():.0%} of heads")
