@@ -152,10 +152,10 @@ def explorer_maps() -> tuple[str, ...]:
 
 def selected_maps(names: Sequence[str] | None) -> tuple[str, ...]:
     """The maps ``names`` selects (``None``: every map), in registry order; a one-line
-    :class:`~bertstory.errors.BertstoryError` for a string, an empty selection or an unknown name."""
+    :class:`~bertstory.errors.BertstoryError` for anything but a non-empty list or tuple of registered names."""
     if names is None:
         return map_names()
-    if isinstance(names, str) or not names:
+    if not isinstance(names, (list, tuple)) or not names:
         raise BertstoryError(f"maps must be a non-empty list of map names, not {names!r}; the maps are "
                              f"{', '.join(map_names())}")
     unknown = [name for name in names if name not in map_names()]
